@@ -1,0 +1,1 @@
+"""newsbot: feed alerts matched against ticker and AI-keyword watchlists."""

@@ -1,0 +1,65 @@
+"""The ports: small protocols the service depends on. Adapters and stores implement them."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.core.models import Caller, Digest, Reply
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """Aware UTC now."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """A fetched feed body, or `not_modified` for a 304 (then `body` is empty)."""
+
+    url: str  # final URL after redirects
+    status: int
+    body: bytes
+    etag: str | None
+    last_modified: str | None
+    not_modified: bool = False
+    content_type: str | None = None
+    max_age_s: float | None = None  # from Cache-Control/Expires: a lower bound for the next poll
+
+
+class FeedFetcher(Protocol):
+    async def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        """Conditional GET. Raises `bot.errors.FetchError` on failure."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterLimits:
+    """A platform's message limits, declared as data by its adapter."""
+
+    max_chars: int  # per message, all text included
+    max_items: int  # digest items per message
+    max_messages_per_s: float = 1.0
+
+
+CommandHandler = Callable[[Caller, str], Awaitable[Reply]]
+
+
+class ChatAdapter(Protocol):
+    name: str
+    limits: AdapterLimits
+
+    async def start(self, on_command: CommandHandler) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def send_digest(self, channel_id: str, digest: Digest) -> None:
+        """Post a digest; raises TransientError/PermanentError on failure."""
+        ...
+
+    async def send_notice(self, channel_id: str, text: str) -> None: ...
