@@ -1,0 +1,151 @@
+"""The composition root: build every component from settings, run until done or signalled.
+
+Nothing else constructs adapters, stores or fetchers; tests build the same graph with
+their own settings (a temporary SQLite file, loopback URLs, a fixed clock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import logging
+import os
+import signal
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from bot.clock import SystemClock
+from bot.command_service import CommandService
+from bot.config import FileConfig, Settings
+from bot.core.models import Caller, ChannelRef, Reply
+from bot.core.routing import normalize_target
+from bot.errors import InputError
+from bot.feeds.dispatch import SchemeFetcher
+from bot.feeds.fetch import HttpFetcher
+from bot.feeds.sample import SampleFetcher
+from bot.ports import ChatAdapter, Clock
+from bot.service import DeliveryOutcome, NewsService, PollOutcome
+from bot.store import migrate
+from bot.store.sql import SqlStore
+
+log = logging.getLogger(__name__)
+
+# adapters are imported lazily, so a Slack-only install never imports discord.py
+ADAPTER_FACTORIES = {"console": "adapters.console.adapter:ConsoleAdapter"}
+
+
+@dataclass
+class App:
+    settings: Settings
+    store: SqlStore
+    service: NewsService
+    commands: CommandService
+    adapters: Mapping[str, ChatAdapter]
+    http: HttpFetcher
+    clock: Clock
+    closers: list[Any] = field(default_factory=list)
+
+    async def handle_command(self, caller: Caller, text: str) -> Reply:
+        return await self.commands.handle(caller, text)
+
+    async def close(self) -> None:
+        for adapter in self.adapters.values():
+            await adapter.stop()
+        await self.http.close()
+        await self.store.close()
+
+
+def load_adapter(name: str, **kwargs: Any) -> ChatAdapter:
+    target = ADAPTER_FACTORIES.get(name)
+    if target is None:
+        raise InputError(f"unknown adapter {name!r} (available: {', '.join(ADAPTER_FACTORIES)})")
+    module_name, _, attr = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise InputError(f"adapter {name!r} needs its extra: pip install 'newsbot[{name}]' "
+                         f"({exc})") from None
+    adapter: ChatAdapter = getattr(module, attr)(**kwargs)
+    return adapter
+
+
+async def build_app(
+    settings: Settings,
+    *,
+    adapters: Mapping[str, ChatAdapter] | None = None,
+    clock: Clock | None = None,
+) -> App:
+    clock = clock or SystemClock()
+    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    store = SqlStore(url=settings.database_url)
+    http = HttpFetcher(user_agent=settings.fetch_user_agent,
+                       total_timeout_s=settings.fetch_timeout_s,
+                       max_bytes=settings.fetch_max_bytes)
+    fetcher = SchemeFetcher(by_scheme={"http": http, "https": http,
+                                       "sample": SampleFetcher(clock=clock.now)})
+    if adapters is None:
+        adapters = {name: load_adapter(name) for name in settings.adapters}
+    owner = f"{socket.gethostname()}:{os.getpid()}"
+    service = NewsService(
+        store=store, fetcher=fetcher, clock=clock, adapters=adapters, owner=owner,
+        concurrency=settings.fetch_concurrency, baseline_items=settings.baseline_items,
+        baseline_window=timedelta(hours=settings.baseline_window_h),
+        digest_max_items=settings.digest_max_items,
+    )
+    commands = CommandService(store=store, clock=clock,
+                              digest_max_items=settings.digest_max_items)
+    return App(settings=settings, store=store, service=service, commands=commands,
+               adapters=adapters, http=http, clock=clock)
+
+
+async def sync_config(store: SqlStore, config: FileConfig, clock: Clock) -> None:
+    """Apply the YAML file to the database: feeds and watchlists are upserted; channels get
+    the file's settings and subscriptions (subscriptions added by chat commands are kept)."""
+    now = clock.now()
+    for feed in config.feeds:
+        await store.upsert_feed(feed.url, interval_s=feed.interval_s, now=now)
+    for wl in config.watchlists:
+        await store.upsert_watchlist(wl.to_watchlist(), now=now)
+    for ch in config.channels:
+        channel = await store.ensure_channel(
+            ChannelRef(ch.adapter, ch.id), now=now, lang=ch.lang, timezone=ch.timezone,
+            mode=ch.mode.value, schedule=list(ch.schedule), quiet=ch.quiet,
+        )
+        await store.subscribe(channel.id, [normalize_target(s) for s in ch.subscribe], now=now)
+
+
+async def run_once(app: App) -> tuple[list[PollOutcome], list[DeliveryOutcome]]:
+    """Poll every feed once and deliver everything pending, digests included."""
+    polls = await app.service.poll_due_feeds(force=True)
+    deliveries = await app.service.deliver_due(force=True)
+    return polls, deliveries
+
+
+async def run_forever(app: App) -> None:
+    """Start adapters and the scheduler; stop on SIGINT/SIGTERM or when the console closes."""
+    from bot.scheduler import build_scheduler
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    for adapter in app.adapters.values():
+        await adapter.start(app.handle_command)
+    scheduler = build_scheduler(app)
+    scheduler.start()
+    waiters = [asyncio.create_task(stop.wait())]
+    console = app.adapters.get("console")
+    closed = getattr(console, "closed", None)
+    if isinstance(closed, asyncio.Event) and getattr(console, "interactive", False):
+        waiters.append(asyncio.create_task(closed.wait()))
+    try:
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()
+        scheduler.shutdown(wait=False)

@@ -1,0 +1,270 @@
+"""Settings (environment + .env) and the optional YAML config file (feeds, watchlists, channels).
+
+Environment names are a contract (DESIGN §3): every field below is `NEWSBOT_<NAME>`.
+The YAML file is validated with pydantic; errors are reported as `file:line: message`
+using the line marks of the YAML node tree, so a user can find the mistake.
+"""
+
+from __future__ import annotations
+
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from bot.core.models import KeywordEntry, Mode, TickerEntry, Watchlist
+from bot.errors import InputError
+
+CommaList = Annotated[list[str], NoDecode]
+M = TypeVar("M", bound=BaseModel)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    config: Path | None = None
+    database_url: str = "sqlite:///./newsbot.db"
+    adapters: CommaList = Field(default_factory=lambda: ["console"])
+    log_level: str = "WARNING"
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_mode: Literal["socket", "http"] = "socket"
+    slack_api_url: str = "https://slack.com/api/"
+    http_host: str = "127.0.0.1"
+    http_port: int = 3000
+
+    discord_token: SecretStr | None = None
+    discord_api_base: str | None = None
+    discord_gateway_url: str | None = None
+
+    admin_ids: CommaList = Field(default_factory=list)
+
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str | None = None
+
+    fetch_allow_networks: CommaList = Field(default_factory=list)
+    fetch_user_agent: str = "newsbot/0.1 (+https://github.com/newsbot/newsbot)"
+    fetch_timeout_s: float = 30.0
+    fetch_max_bytes: int = 10 * 1024 * 1024
+    fetch_concurrency: int = 16
+
+    poll_tick_s: float = 10.0
+    deliver_tick_s: float = 15.0
+    baseline_items: int = 3
+    baseline_window_h: float = 24.0
+    digest_max_items: int = 20
+
+    @field_validator("adapters", "admin_ids", "fetch_allow_networks", mode="before")
+    @classmethod
+    def _split_commas(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+
+# --- YAML config file ---------------------------------------------------------------------------
+
+_INTERVAL = re.compile(r"^\s*(\d+)\s*([smh])\s*$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600}
+MIN_INTERVAL_S = 10
+
+
+def parse_interval(text: str | int) -> int:
+    """`10m` → 600. Plain integers are seconds. Minimum 10 s."""
+    if isinstance(text, int):
+        seconds = text
+    else:
+        found = _INTERVAL.match(text)
+        if not found:
+            raise ValueError(f"interval must look like 30s, 10m or 1h, not {text!r}")
+        seconds = int(found.group(1)) * _SECONDS[found.group(2)]
+    if seconds < MIN_INTERVAL_S:
+        raise ValueError(f"interval must be at least {MIN_INTERVAL_S}s")
+    return seconds
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeedConfig(_Strict):
+    url: str
+    interval: str | int = "10m"
+
+    @field_validator("interval")
+    @classmethod
+    def _interval(cls, value: str | int) -> str | int:
+        parse_interval(value)
+        return value
+
+    @property
+    def interval_s(self) -> int:
+        return parse_interval(self.interval)
+
+
+class TickerConfig(_Strict):
+    symbol: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,11}$")
+    names: list[str] | None = None
+    exclude: list[str] = Field(default_factory=list)
+    bare: bool | None = None
+
+    def to_entry(self) -> TickerEntry:
+        return TickerEntry(
+            symbol=self.symbol.upper(),
+            names=None if self.names is None else tuple(self.names),
+            exclude=tuple(self.exclude),
+            bare=self.bare,
+        )
+
+
+class KeywordConfig(_Strict):
+    key: str = Field(pattern=r"^[A-Za-z0-9ÄÖÜäöüß][\w\-]{0,39}$")
+    terms: list[str] = Field(min_length=1)
+    case_sensitive: bool | None = None
+    exclude: list[str] = Field(default_factory=list)
+
+    def to_entry(self) -> KeywordEntry:
+        return KeywordEntry(
+            key=self.key.upper(),
+            terms=tuple(self.terms),
+            case_sensitive=self.case_sensitive,
+            exclude=tuple(self.exclude),
+        )
+
+
+class WatchlistConfig(_Strict):
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,39}$")
+    tickers: list[TickerConfig] = Field(default_factory=list)
+    keywords: list[KeywordConfig] = Field(default_factory=list)
+
+    def to_watchlist(self) -> Watchlist:
+        return Watchlist(
+            name=self.name,
+            tickers=tuple(t.to_entry() for t in self.tickers),
+            keywords=tuple(k.to_entry() for k in self.keywords),
+        )
+
+
+class ChannelConfig(_Strict):
+    adapter: Literal["console", "slack", "discord"]
+    id: str = Field(min_length=1, max_length=100)
+    lang: Literal["de", "en"] = "en"
+    timezone: str = "UTC"
+    mode: Mode = Mode.INSTANT
+    schedule: list[str] = Field(default_factory=list)
+    quiet: str | None = None
+    subscribe: list[str] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from bot.core.schedule import check_timezone
+
+        return check_timezone(value)
+
+    @field_validator("schedule")
+    @classmethod
+    def _schedule(cls, value: list[str]) -> list[str]:
+        from bot.core.schedule import parse_clock
+
+        for item in value:
+            parse_clock(item)
+        return value
+
+    @field_validator("quiet")
+    @classmethod
+    def _quiet(cls, value: str | None) -> str | None:
+        from bot.core.schedule import parse_quiet
+
+        if value is not None:
+            parse_quiet(value)
+        return value
+
+
+class FileConfig(_Strict):
+    feeds: list[FeedConfig] = Field(default_factory=list)
+    watchlists: list[WatchlistConfig] = Field(default_factory=list)
+    channels: list[ChannelConfig] = Field(default_factory=list)
+
+
+class WatchlistFile(_Strict):
+    watchlists: list[WatchlistConfig] = Field(default_factory=list)
+
+
+def load_config_file(path: Path) -> FileConfig:
+    return _load_yaml_model(path, FileConfig)
+
+
+def load_watchlist_file(path: Path) -> WatchlistFile:
+    return _load_yaml_model(path, WatchlistFile)
+
+
+def load_default_config() -> FileConfig:
+    """The embedded default: sample feeds, a default watchlist, a German console channel."""
+    source = resources.files("bot.sample").joinpath("newsbot.yaml")
+    return _parse_yaml_model(source.read_text(encoding="utf-8"), "bot/sample/newsbot.yaml",
+                             FileConfig)
+
+
+def _load_yaml_model(path: Path, model: type[M]) -> M:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("file not found", location=str(path)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read file: {exc}", location=str(path)) from None
+    return _parse_yaml_model(text, str(path), model)
+
+
+def _parse_yaml_model(text: str, name: str, model: type[M]) -> M:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f"{name}:{mark.line + 1}" if mark else name
+        raise InputError(f"invalid YAML: {exc.problem or exc.context}", location=line) from None
+    except yaml.YAMLError as exc:
+        raise InputError(f"invalid YAML: {exc}", location=name) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError("expected a mapping at the top level", location=f"{name}:1")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(first["loc"])
+        line = _line_of(node, loc)
+        where = ".".join(str(part) for part in loc) or "(top level)"
+        raise InputError(f"{where}: {first['msg']}", location=f"{name}:{line}") from None
+
+
+def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int:
+    """1-based line of the deepest YAML node on the path `loc` (pydantic error location)."""
+    line = node.start_mark.line + 1 if node is not None else 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+            if found is None:
+                # an unexpected key is reported at the key itself
+                found = next((k for k, _ in node.value if getattr(k, "value", None) == part),
+                             None)
+            node = found
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line

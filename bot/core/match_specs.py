@@ -1,0 +1,159 @@
+"""What the matcher knows about one compiled term, and how it checks a candidate position.
+
+The automaton in `matching` proposes positions where a term's first word (or a symbol)
+occurs, folded to lowercase; a spec decides whether a real hit starts there.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.core.lexicon import FUSED_ACRONYM_PREFIXES, HYPHENS
+from bot.core.models import MatchKind
+from bot.core.term_patterns import exchange_start, fold, is_word_char, symbol_pattern
+
+
+class Role(Enum):
+    NAME = "name"  # a company name of a ticker
+    KEYWORD = "keyword"
+    EXCLUDE = "exclude"  # a phrase that cancels the hits of its key it overlaps
+    CASHTAG = "cashtag"  # "$SNOW" or "NASDAQ: NVDA"
+    BARE = "bare"  # "NVDA" as a word
+
+
+# which of several hits of one key at one position names it best
+_PRIORITY = {Role.CASHTAG: 0, Role.NAME: 1, Role.KEYWORD: 1, Role.BARE: 2, Role.EXCLUDE: 3}
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    key: str
+    kind: MatchKind
+    role: Role
+    start: int
+    end: int  # with inflection and compound tail: "Nvidia-Aktie"
+    core_start: int  # the term itself: "Nvidia"
+    core_end: int
+
+    @property
+    def priority(self) -> int:
+        return _PRIORITY[self.role]
+
+
+@dataclass(frozen=True, slots=True)
+class TermSpec:
+    """A name, keyword or exclude phrase."""
+
+    key: str
+    kind: MatchKind
+    role: Role
+    pattern: re.Pattern[str]  # see term_patterns.term_pattern
+    needs_capital: bool  # an all-lowercase spelling is an ordinary word: "apple", "intel"
+    fused_prefix_ok: bool  # an acronym that may follow "Gen": "GenAI"
+    plain: str  # the term folded, for the common-word rules
+
+    def find(self, text: str, start: int, common: frozenset[str]) -> Hit | None:
+        hit_start = start
+        if is_word_char(text, start - 1):
+            fused = _fused_prefix_start(text, start) if self.fused_prefix_ok else None
+            if fused is None:
+                return None  # "OpenAI", "RKI", "Rheinmetall", "xAI"
+            hit_start = fused
+        found = self.pattern.match(text, start)
+        if found is None:
+            return None
+        core_end = found.end("core")
+        if self.needs_capital and not any(c.isupper() for c in text[start:core_end]):
+            return None
+        if (
+            self.role is Role.NAME
+            and hit_start == start
+            and self.plain in common
+            and _ends_compound(text, start)
+            and not any(c in HYPHENS for c in text[core_end : found.end()])
+        ):
+            # an everyday word as the last part of a compound is that word: "KI-Allianz"
+            return None
+        return Hit(
+            key=self.key,
+            kind=self.kind,
+            role=self.role,
+            start=hit_start,
+            end=found.end(),
+            core_start=start,
+            core_end=core_end,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class SymbolSpec:
+    """A ticker symbol: as a cashtag, after an exchange prefix, or bare."""
+
+    key: str
+    letters: int
+    bare: bool | None  # the TickerEntry's force on/off
+    loose: re.Pattern[str]  # any case: "$snow", "Nasdaq: nvda"
+    exact: re.Pattern[str]  # as written in the watchlist: bare "NVDA"
+
+    @classmethod
+    def build(cls, *, key: str, bare: bool | None) -> SymbolSpec:
+        return cls(
+            key=key,
+            letters=sum(c.isalpha() for c in key),
+            bare=bare,
+            loose=symbol_pattern(key, case_sensitive=False),
+            exact=symbol_pattern(key, case_sensitive=True),
+        )
+
+    def find(self, text: str, start: int, common: frozenset[str]) -> Hit | None:
+        before = text[start - 1] if start else ""
+        if before == "$":
+            # "$SNOW", but not "US$…" or "$$"
+            if is_word_char(text, start - 2) or text[start - 2 : start - 1] == "$":
+                return None
+            return self._hit(self.loose.match(text, start), start - 1, start, Role.CASHTAG)
+        if is_word_char(text, start - 1):
+            return None
+        exchange = exchange_start(text, start)
+        if exchange is not None:
+            return self._hit(self.loose.match(text, start), exchange, start, Role.CASHTAG)
+        if self.bare is False:
+            return None
+        if self.bare is None and (self.letters < 2 or fold(self.key) in common):
+            return None  # "SNOW", "NOW", "IT" are words; single letters are noise
+        return self._hit(self.exact.match(text, start), start, start, Role.BARE)
+
+    def _hit(self, found: re.Match[str] | None, start: int, core: int, role: Role) -> Hit | None:
+        if found is None:
+            return None
+        core_end = found.end("core")
+        # a cashtag ends with the symbol; a bare symbol keeps its compound ("NVDA-Aktie")
+        end = core_end if role is Role.CASHTAG else found.end()
+        return Hit(
+            key=self.key,
+            kind="ticker",
+            role=role,
+            start=start,
+            end=end,
+            core_start=core,
+            core_end=core_end,
+        )
+
+
+Spec = TermSpec | SymbolSpec
+
+
+def _fused_prefix_start(text: str, start: int) -> int | None:
+    """Start of "Gen" in "GenAI" when that prefix is itself a whole word start."""
+    for prefix in FUSED_ACRONYM_PREFIXES:
+        begin = start - len(prefix)
+        if begin >= 0 and fold(text[begin:start]) == prefix and not is_word_char(text, begin - 1):
+            return begin
+    return None
+
+
+def _ends_compound(text: str, start: int) -> bool:
+    """True when `start` follows "word-", i.e. the term is the tail of a hyphen compound."""
+    return start >= 2 and text[start - 1] in HYPHENS and is_word_char(text, start - 2)

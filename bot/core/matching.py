@@ -1,0 +1,233 @@
+"""Compiled watchlist matcher: tickers (cashtags, exchange symbols, names, bare symbols)
+and keywords, found in one pass over a title and a text.
+
+How it works: every term is reduced to its first word, folded to lowercase; one
+Aho-Corasick automaton (pyahocorasick) holds all first words and symbols, so a text is
+scanned once whatever the number of entries. Each automaton hit is then checked where it
+stands: the left boundary here, the rest of the term with its own precompiled pattern
+(`term_patterns`). Hits are finally resolved against each other (`_resolve`).
+
+Decisions beyond DESIGN §4, so a reader knows what to expect:
+- Mixed-case names match in any case except all-lowercase: "NVIDIA" and "Nvidia" count,
+  "apple", "snowflake", "threat intel" are ordinary words. Keywords match all-lowercase too.
+- Case-sensitive terms tolerate a sentence-initial capital ("Künstliche Intelligenz").
+- Bare symbols in German text also skip English common words (German news quotes English).
+- A name inside a longer name of another ticker does not count for it: "Siemens Energy"
+  is ENR, not SIE, even without an explicit exclude. Keywords do not compete this way.
+- Well-known other meanings of everyday names ("Oracle of Omaha", "Nikola Tesla",
+  "Allianz gegen …") act as built-in excludes (`lexicon.NAME_CONFUSERS`).
+- Matches come title first, then text; within a field by start, then key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import cast
+
+import ahocorasick  # type: ignore[import-untyped]
+
+from bot.core.lexicon import COMMON_WORDS, NAME_CONFUSERS
+from bot.core.models import Field, KeywordEntry, Match, MatchKind, TickerEntry
+from bot.core.match_specs import Hit, Role, Spec, SymbolSpec, TermSpec
+from bot.core.term_patterns import (
+    Inflection,
+    default_case_sensitive,
+    fold,
+    head_key,
+    is_acronym,
+    move_after,
+    term_pattern,
+)
+
+__all__ = ["Matcher", "compile_matcher"]
+
+_FIELDS: tuple[Field, ...] = ("title", "text")
+# what may stand between a name and its cashtag for the cashtag's move to apply to both:
+# "Snowflake $SNOW (-3,37 %)", "Nvidia (NASDAQ: NVDA) (+2 %)"
+_NAME_TO_SYMBOL_GAP = re.compile(r"[\s(\[,:]{0,4}\Z")
+
+
+class Matcher:
+    """All watchlist entries, compiled. Build it with `compile_matcher`; reuse it."""
+
+    def __init__(self, *, specs_by_head: Mapping[str, Sequence[Spec]], keys: frozenset[str]):
+        self.keys = keys
+        self._automaton: object | None = None
+        if specs_by_head:
+            automaton = ahocorasick.Automaton()
+            for head, specs in specs_by_head.items():
+                automaton.add_word(head, (len(head), tuple(specs)))
+            automaton.make_automaton()
+            self._automaton = automaton
+
+    def match(self, *, title: str, text: str, lang: str | None = None) -> tuple[Match, ...]:
+        """Every hit in title and text; at most one Match per (key, field, start)."""
+        common = _common_words(lang)
+        found: list[Match] = []
+        for field, value in zip(_FIELDS, (title, text), strict=True):
+            if value:
+                found.extend(self._match_field(value, field=field, common=common))
+        return tuple(found)
+
+    def keys_in(self, *, title: str, text: str, lang: str | None = None) -> frozenset[str]:
+        return frozenset(m.key for m in self.match(title=title, text=text, lang=lang))
+
+    def _match_field(self, text: str, *, field: Field, common: frozenset[str]) -> list[Match]:
+        if self._automaton is None:
+            return []
+        hits: list[Hit] = []
+        for end, value in self._automaton.iter(fold(text)):  # type: ignore[attr-defined]
+            head_len, specs = cast(tuple[int, tuple[Spec, ...]], value)
+            start = end - head_len + 1
+            for spec in specs:
+                hit = spec.find(text, start, common)
+                if hit is not None:
+                    hits.append(hit)
+        return _to_matches(_resolve(hits), text=text, field=field)
+
+
+def compile_matcher(*, tickers: Iterable[TickerEntry], keywords: Iterable[KeywordEntry]) -> Matcher:
+    """Compile every term once; the Matcher is then cheap to apply to any number of texts."""
+    table: dict[str, dict[Spec, None]] = {}  # head → specs, insertion-ordered and deduplicated
+    keys: set[str] = set()
+
+    def add(head: str, spec: Spec) -> None:
+        if head:
+            table.setdefault(head, {})[spec] = None
+
+    for ticker in tickers:
+        keys.add(ticker.symbol)
+        add(fold(ticker.symbol), SymbolSpec.build(key=ticker.symbol, bare=ticker.bare))
+        for name in ticker.names or ():
+            if not name.strip():
+                continue
+            case_sensitive = default_case_sensitive(name)
+            pattern = term_pattern(name, case_sensitive=case_sensitive, inflection=Inflection.NAME)
+            spec = TermSpec(
+                key=ticker.symbol,
+                kind="ticker",
+                role=Role.NAME,
+                pattern=pattern,
+                needs_capital=not case_sensitive and name != name.lower(),
+                fused_prefix_ok=False,
+                plain=fold(name),
+            )
+            add(head_key(name), spec)
+            for confuser in NAME_CONFUSERS.get(fold(name), ()):
+                add(head_key(confuser), _exclude_spec(ticker.symbol, "ticker", confuser))
+        for phrase in ticker.exclude:
+            add(head_key(phrase), _exclude_spec(ticker.symbol, "ticker", phrase))
+    for keyword in keywords:
+        keys.add(keyword.key)
+        for term in keyword.terms:
+            if not term.strip():
+                continue
+            case_sensitive = (
+                keyword.case_sensitive
+                if keyword.case_sensitive is not None
+                else default_case_sensitive(term)
+            )
+            pattern = term_pattern(
+                term, case_sensitive=case_sensitive, inflection=Inflection.KEYWORD
+            )
+            spec = TermSpec(
+                key=keyword.key,
+                kind="keyword",
+                role=Role.KEYWORD,
+                pattern=pattern,
+                needs_capital=False,
+                fused_prefix_ok=is_acronym(term),
+                plain=fold(term),
+            )
+            add(head_key(term), spec)
+        for phrase in keyword.exclude:
+            add(head_key(phrase), _exclude_spec(keyword.key, "keyword", phrase))
+    return Matcher(
+        specs_by_head={head: tuple(specs) for head, specs in table.items()},
+        keys=frozenset(keys),
+    )
+
+
+def _exclude_spec(key: str, kind: MatchKind, phrase: str) -> TermSpec:
+    return TermSpec(
+        key=key,
+        kind=kind,
+        role=Role.EXCLUDE,
+        pattern=term_pattern(phrase, case_sensitive=False, inflection=Inflection.NAME),
+        needs_capital=False,
+        fused_prefix_ok=False,
+        plain=fold(phrase),
+    )
+
+
+def _common_words(lang: str | None) -> frozenset[str]:
+    base = (lang or "").replace("_", "-").split("-")[0].lower()
+    return COMMON_WORDS.get(base, COMMON_WORDS["de"] | COMMON_WORDS["en"])
+
+
+def _resolve(hits: list[Hit]) -> list[Hit]:
+    """Excludes win, longer names of other tickers win, and a key keeps its longest hits."""
+    excludes = [h for h in hits if h.role is Role.EXCLUDE]
+    kept = [h for h in hits if h.role is not Role.EXCLUDE]
+    if excludes:
+        kept = [h for h in kept if not any(_overlaps(e, h) for e in excludes if e.key == h.key)]
+    # a name strictly inside another ticker's name ("Siemens" in "Siemens Energy")
+    names = sorted(
+        (h for h in kept if h.role is Role.NAME), key=lambda h: (h.core_start, -h.core_end)
+    )
+    shadowed: set[Hit] = set()
+    cover: Hit | None = None
+    for hit in names:
+        if cover is not None and hit.core_end <= cover.core_end:
+            inside = (hit.core_start, hit.core_end) != (cover.core_start, cover.core_end)
+            if inside and hit.key != cover.key:
+                shadowed.add(hit)
+        if cover is None or hit.core_end > cover.core_end:
+            cover = hit
+    # per key: drop hits covered by an earlier or longer hit of the same key
+    result: list[Hit] = []
+    ordered = sorted(
+        (h for h in kept if h not in shadowed), key=lambda h: (h.key, h.start, -h.end, h.priority)
+    )
+    reach: dict[str, int] = {}
+    for hit in ordered:
+        if hit.end <= reach.get(hit.key, -1):
+            continue
+        reach[hit.key] = hit.end
+        result.append(hit)
+    result.sort(key=lambda h: (h.start, h.key))
+    return result
+
+
+def _overlaps(a: Hit, b: Hit) -> bool:
+    return a.core_start < b.core_end and b.core_start < a.core_end
+
+
+def _to_matches(hits: list[Hit], *, text: str, field: Field) -> list[Match]:
+    matches = [
+        Match(
+            key=h.key,
+            kind=h.kind,
+            term=text[h.start : h.end],
+            field=field,
+            start=h.start,
+            end=h.end,
+            move=move_after(text, h.end) if h.kind == "ticker" else None,
+        )
+        for h in hits
+    ]
+    # a name right before its own cashtag shares the cashtag's move
+    for i, match in enumerate(matches):
+        if match.kind != "ticker" or match.move is not None:
+            continue
+        for later in matches[i + 1 :]:
+            if later.start - match.end > 8:
+                break
+            gap = text[match.end : later.start]
+            if later.key == match.key and later.move is not None and _NAME_TO_SYMBOL_GAP.match(gap):
+                matches[i] = replace(match, move=later.move)
+                break
+    return matches
+

@@ -1,0 +1,410 @@
+"""The SQLAlchemy store: one async engine, short transactions, values in and out.
+
+Driver exceptions are wrapped once, here, into `StoreError` (transient: the tick that met it
+aborts and the next one retries).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, event, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from bot.core.models import (
+    Article,
+    Channel,
+    ChannelRef,
+    FeedState,
+    KeywordEntry,
+    Lang,
+    Match,
+    Mode,
+    PendingItem,
+    TickerEntry,
+    Watchlist,
+)
+from bot.core.routing import Route
+from bot.errors import StoreError
+from bot.store.migrate import async_url
+from bot.store.schema import (
+    ChannelRow,
+    DeliveryRow,
+    EntryRow,
+    FeedRow,
+    SubscriptionRow,
+    WatchlistEntryRow,
+    WatchlistRow,
+)
+
+
+def _feed_state(row: FeedRow) -> FeedState:
+    return FeedState(
+        id=row.id, url=row.url, interval_s=row.interval_s, etag=row.etag,
+        last_modified=row.last_modified, next_poll_at=row.next_poll_at,
+        error_count=row.error_count, disabled_reason=row.disabled_reason, title=row.title,
+        baselined=row.baselined,
+    )
+
+
+def _article(row: EntryRow, feed_title: str) -> Article:
+    return Article(
+        uid=row.uid, title=row.title, link=row.link, published=row.published, text=row.text,
+        lang=row.lang, feed_title=feed_title, content_hash=row.content_hash,
+    )
+
+
+def _lang(value: str) -> Lang:
+    return "de" if value == "de" else "en"
+
+
+class SqlStore:
+    def __init__(self, *, url: str, echo: bool = False) -> None:
+        self.url = url
+        self._engine: AsyncEngine = create_async_engine(async_url(url), echo=echo)
+        if self._engine.dialect.name == "sqlite":
+            event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
+        self._sessions = async_sessionmaker(self._engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self._engine.dialect.name
+
+    async def close(self) -> None:
+        await self._engine.dispose()
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[AsyncSession]:
+        try:
+            async with self._sessions() as session, session.begin():
+                yield session
+        except (OperationalError, DBAPIError) as exc:
+            if isinstance(exc, IntegrityError):
+                raise
+            raise StoreError(f"database error: {type(exc.orig).__name__}: {exc.orig}") from exc
+
+    # --- feeds ------------------------------------------------------------------------------
+
+    async def upsert_feed(self, url: str, *, interval_s: int, now: datetime) -> FeedState:
+        async with self._tx() as s:
+            row = (await s.execute(select(FeedRow).where(FeedRow.url == url))).scalar_one_or_none()
+            if row is None:
+                row = FeedRow(url=url, interval_s=interval_s, created_at=now, next_poll_at=now,
+                              title="", error_count=0, baselined=False)
+                s.add(row)
+            else:
+                row.interval_s = interval_s
+            await s.flush()
+            return _feed_state(row)
+
+    async def remove_feed(self, url: str) -> bool:
+        async with self._tx() as s:
+            result = await s.execute(delete(FeedRow).where(FeedRow.url == url))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def list_feeds(self) -> list[FeedState]:
+        async with self._tx() as s:
+            rows = (await s.execute(select(FeedRow).order_by(FeedRow.id))).scalars()
+            return [_feed_state(r) for r in rows]
+
+    async def due_feeds(self, now: datetime, *, force: bool = False, limit: int = 500
+                        ) -> list[FeedState]:
+        async with self._tx() as s:
+            query = select(FeedRow).where(FeedRow.disabled_reason.is_(None))
+            if not force:
+                query = query.where((FeedRow.next_poll_at.is_(None)) | (FeedRow.next_poll_at <= now))
+            rows = (await s.execute(query.order_by(FeedRow.next_poll_at).limit(limit))).scalars()
+            return [_feed_state(r) for r in rows]
+
+    async def known_uids(self, feed_id: int, uids: Iterable[str]) -> set[str]:
+        wanted = list(set(uids))
+        found: set[str] = set()
+        async with self._tx() as s:
+            for start in range(0, len(wanted), 500):  # stay below SQLite's variable limit
+                chunk = wanted[start:start + 500]
+                rows = await s.execute(
+                    select(EntryRow.uid).where(EntryRow.feed_id == feed_id, EntryRow.uid.in_(chunk))
+                )
+                found.update(rows.scalars())
+        return found
+
+    async def record_poll(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        articles: Sequence[Article],
+        routes: Sequence[Route],
+        etag: str | None,
+        last_modified: str | None,
+        title: str,
+        next_poll_at: datetime,
+    ) -> int:
+        """Store new entries and their outbox rows in one transaction; returns entries added.
+
+        Entries already present (a concurrent poll) are skipped together with their routes,
+        so an article is routed at most once per channel.
+        """
+        async with self._tx() as s:
+            existing = set((await s.execute(
+                select(EntryRow.uid).where(EntryRow.feed_id == feed_id,
+                                           EntryRow.uid.in_([a.uid for a in articles]))
+            )).scalars()) if articles else set()
+            ids: dict[str, int] = {}
+            for article in articles:
+                if article.uid in existing or article.uid in ids:
+                    continue
+                row = EntryRow(
+                    feed_id=feed_id, uid=article.uid, title=article.title, link=article.link,
+                    published=article.published, text=article.text, lang=article.lang,
+                    content_hash=article.content_hash, seen_at=now,
+                )
+                s.add(row)
+                await s.flush()
+                ids[article.uid] = row.id
+            for route in routes:
+                entry_id = ids.get(route.article_uid)
+                if entry_id is None:
+                    continue
+                s.add(DeliveryRow(
+                    channel_id=route.channel_id, entry_id=entry_id,
+                    matches=[asdict(m) for m in route.matches], status="pending", attempts=0,
+                    created_at=now,
+                ))
+            await s.execute(update(FeedRow).where(FeedRow.id == feed_id).values(
+                etag=etag, last_modified=last_modified, title=title or FeedRow.title,
+                next_poll_at=next_poll_at, last_polled_at=now, error_count=0, last_error=None,
+                baselined=True,
+            ))
+            return len(ids)
+
+    async def record_not_modified(self, feed_id: int, *, now: datetime, next_poll_at: datetime
+                                  ) -> None:
+        async with self._tx() as s:
+            await s.execute(update(FeedRow).where(FeedRow.id == feed_id).values(
+                next_poll_at=next_poll_at, last_polled_at=now, error_count=0, last_error=None,
+            ))
+
+    async def record_feed_error(
+        self, feed_id: int, *, now: datetime, error: str, next_poll_at: datetime,
+        disable: str | None = None,
+    ) -> int:
+        """Count a failed poll; returns the new consecutive error count."""
+        async with self._tx() as s:
+            row = await s.get_one(FeedRow, feed_id)
+            row.error_count += 1
+            row.last_error = error[:500]
+            row.last_polled_at = now
+            row.next_poll_at = next_poll_at
+            if disable:
+                row.disabled_reason = disable[:500]
+            return row.error_count
+
+    # --- watchlists -------------------------------------------------------------------------
+
+    async def upsert_watchlist(self, watchlist: Watchlist, *, now: datetime) -> None:
+        """Create the watchlist or replace its entries with these."""
+        async with self._tx() as s:
+            row = (await s.execute(
+                select(WatchlistRow).where(WatchlistRow.name == watchlist.name)
+            )).scalar_one_or_none()
+            if row is None:
+                row = WatchlistRow(name=watchlist.name, created_at=now)
+                s.add(row)
+                await s.flush()
+            else:
+                await s.execute(delete(WatchlistEntryRow)
+                                .where(WatchlistEntryRow.watchlist_id == row.id))
+            for t in watchlist.tickers:
+                s.add(WatchlistEntryRow(watchlist_id=row.id, kind="ticker", key=t.symbol, data={
+                    "names": None if t.names is None else list(t.names),
+                    "exclude": list(t.exclude), "bare": t.bare,
+                }))
+            for k in watchlist.keywords:
+                s.add(WatchlistEntryRow(watchlist_id=row.id, kind="keyword", key=k.key, data={
+                    "terms": list(k.terms), "exclude": list(k.exclude),
+                    "case_sensitive": k.case_sensitive,
+                }))
+
+    async def list_watchlists(self) -> list[Watchlist]:
+        async with self._tx() as s:
+            lists = (await s.execute(select(WatchlistRow).order_by(WatchlistRow.name))).scalars()
+            entries = (await s.execute(
+                select(WatchlistEntryRow).order_by(WatchlistEntryRow.id)
+            )).scalars().all()
+            result = []
+            for wl in lists:
+                mine = [e for e in entries if e.watchlist_id == wl.id]
+                result.append(Watchlist(
+                    name=wl.name,
+                    tickers=tuple(_ticker(e.key, e.data) for e in mine if e.kind == "ticker"),
+                    keywords=tuple(_keyword(e.key, e.data) for e in mine if e.kind == "keyword"),
+                ))
+            return result
+
+    # --- channels and subscriptions --------------------------------------------------------
+
+    async def ensure_channel(self, ref: ChannelRef, *, now: datetime, **settings: Any
+                             ) -> Channel:
+        """Create the channel if needed and apply `settings` (lang, timezone, mode, …)."""
+        async with self._tx() as s:
+            row = await self._channel_row(s, ref)
+            if row is None:
+                row = ChannelRow(platform=ref.platform, external_id=ref.external_id, lang="en",
+                                 timezone="UTC", mode=Mode.INSTANT.value, schedule=[],
+                                 created_at=now)
+                s.add(row)
+            for name, value in settings.items():
+                setattr(row, name, value)
+            await s.flush()
+            return await self._channel(s, row)
+
+    async def get_channel(self, ref: ChannelRef) -> Channel | None:
+        async with self._tx() as s:
+            row = await self._channel_row(s, ref)
+            return None if row is None else await self._channel(s, row)
+
+    async def list_channels(self) -> list[Channel]:
+        async with self._tx() as s:
+            rows = (await s.execute(select(ChannelRow).order_by(ChannelRow.id))).scalars().all()
+            return [await self._channel(s, r) for r in rows]
+
+    async def channel_meta(self, channel_id: int) -> tuple[datetime, datetime | None]:
+        """(created_at, last_digest_at) for digest scheduling."""
+        async with self._tx() as s:
+            row = await s.get_one(ChannelRow, channel_id)
+            return row.created_at, row.last_digest_at
+
+    async def subscribe(self, channel_id: int, targets: Sequence[str], *, now: datetime
+                        ) -> list[str]:
+        async with self._tx() as s:
+            have = set((await s.execute(select(SubscriptionRow.target)
+                                        .where(SubscriptionRow.channel_id == channel_id))).scalars())
+            added = [t for t in dict.fromkeys(targets) if t not in have]
+            for target in added:
+                s.add(SubscriptionRow(channel_id=channel_id, target=target, created_at=now))
+            return added
+
+    async def unsubscribe(self, channel_id: int, targets: Sequence[str]) -> list[str]:
+        async with self._tx() as s:
+            have = set((await s.execute(select(SubscriptionRow.target)
+                                        .where(SubscriptionRow.channel_id == channel_id))).scalars())
+            removed = [t for t in dict.fromkeys(targets) if t in have]
+            if removed:
+                await s.execute(delete(SubscriptionRow).where(
+                    SubscriptionRow.channel_id == channel_id, SubscriptionRow.target.in_(removed)))
+            return removed
+
+    @staticmethod
+    async def _channel_row(s: AsyncSession, ref: ChannelRef) -> ChannelRow | None:
+        return (await s.execute(select(ChannelRow).where(
+            ChannelRow.platform == ref.platform, ChannelRow.external_id == ref.external_id,
+        ))).scalar_one_or_none()
+
+    @staticmethod
+    async def _channel(s: AsyncSession, row: ChannelRow) -> Channel:
+        subs = (await s.execute(select(SubscriptionRow.target)
+                                .where(SubscriptionRow.channel_id == row.id)
+                                .order_by(SubscriptionRow.id))).scalars().all()
+        return Channel(
+            id=row.id, ref=ChannelRef(row.platform, row.external_id), lang=_lang(row.lang),
+            timezone=row.timezone, mode=Mode(row.mode), schedule=tuple(row.schedule or ()),
+            quiet=row.quiet, subscriptions=tuple(subs),
+        )
+
+    # --- outbox -----------------------------------------------------------------------------
+
+    async def channels_with_pending(self) -> list[int]:
+        async with self._tx() as s:
+            rows = await s.execute(select(DeliveryRow.channel_id)
+                                   .where(DeliveryRow.status == "pending").distinct())
+            return sorted(rows.scalars())
+
+    async def claim_deliveries(self, channel_id: int, *, owner: str, now: datetime,
+                               lease_s: float = 120.0, limit: int = 200) -> list[PendingItem]:
+        """Lease this channel's pending rows (free or with an expired lease) to `owner`."""
+        async with self._tx() as s:
+            free = (DeliveryRow.lease_until.is_(None)) | (DeliveryRow.lease_until < now)
+            ids = (await s.execute(
+                select(DeliveryRow.id)
+                .where(DeliveryRow.channel_id == channel_id, DeliveryRow.status == "pending", free)
+                .order_by(DeliveryRow.id).limit(limit)
+            )).scalars().all()
+            if not ids:
+                return []
+            await s.execute(update(DeliveryRow).where(DeliveryRow.id.in_(ids)).values(
+                lease_owner=owner, lease_until=now + timedelta(seconds=lease_s)))
+            rows = (await s.execute(
+                select(DeliveryRow, EntryRow, FeedRow.title)
+                .join(EntryRow, EntryRow.id == DeliveryRow.entry_id)
+                .join(FeedRow, FeedRow.id == EntryRow.feed_id)
+                .where(DeliveryRow.id.in_(ids)).order_by(DeliveryRow.id)
+            )).all()
+            return [
+                PendingItem(delivery_id=d.id, article=_article(e, title),
+                            matches=tuple(Match(**m) for m in d.matches), created_at=d.created_at)
+                for d, e, title in rows
+            ]
+
+    async def mark_sent(self, delivery_ids: Sequence[int], *, now: datetime) -> None:
+        async with self._tx() as s:
+            await s.execute(update(DeliveryRow).where(DeliveryRow.id.in_(delivery_ids)).values(
+                status="sent", sent_at=now, lease_owner=None, lease_until=None,
+                attempts=DeliveryRow.attempts + 1))
+
+    async def release(self, delivery_ids: Sequence[int], *, error: str,
+                      retry_at: datetime | None = None) -> None:
+        """Give rows back after a failed send; they stay pending (retry_at → leased till then)."""
+        async with self._tx() as s:
+            await s.execute(update(DeliveryRow).where(DeliveryRow.id.in_(delivery_ids)).values(
+                attempts=DeliveryRow.attempts + 1, last_error=error[:500],
+                lease_owner=None if retry_at is None else "backoff", lease_until=retry_at))
+
+    async def set_last_digest(self, channel_id: int, *, now: datetime) -> None:
+        async with self._tx() as s:
+            await s.execute(update(ChannelRow).where(ChannelRow.id == channel_id)
+                            .values(last_digest_at=now))
+
+    async def delivery_counts(self) -> dict[str, int]:
+        async with self._tx() as s:
+            rows = (await s.execute(select(DeliveryRow.status))).scalars().all()
+            counts: dict[str, int] = {}
+            for status in rows:
+                counts[status] = counts.get(status, 0) + 1
+            return counts
+
+    # --- reading stored entries (on-demand summaries, why) ----------------------------------
+
+    async def recent_articles(self, *, since: datetime, limit: int = 500) -> list[Article]:
+        async with self._tx() as s:
+            rows = (await s.execute(
+                select(EntryRow, FeedRow.title).join(FeedRow, FeedRow.id == EntryRow.feed_id)
+                .where(EntryRow.seen_at >= since).order_by(EntryRow.seen_at.desc()).limit(limit)
+            )).all()
+            return [_article(e, title) for e, title in rows]
+
+
+def _ticker(key: str, data: dict[str, Any]) -> TickerEntry:
+    names = data.get("names")
+    return TickerEntry(symbol=key, names=None if names is None else tuple(names),
+                       exclude=tuple(data.get("exclude") or ()), bare=data.get("bare"))
+
+
+def _keyword(key: str, data: dict[str, Any]) -> KeywordEntry:
+    return KeywordEntry(key=key, terms=tuple(data.get("terms") or (key,)),
+                        case_sensitive=data.get("case_sensitive"),
+                        exclude=tuple(data.get("exclude") or ()))
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    # WAL lets readers (CLI commands) work while the bot writes; foreign keys are off by default
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

@@ -1,0 +1,65 @@
+"""The console adapter's command loop, driven through a pipe of typed lines, on a real store."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+from adapters.console.adapter import PROMPT, ConsoleAdapter
+from bot.app import build_app
+from bot.config import Settings
+from bot.core.models import ChannelRef, Mode
+from tests.support.clock import FixedClock
+
+SESSION = """\
+/news subscribe SNOW DEEPSEEK
+/news list
+hello
+/news settings lang de
+/news settings mode digest
+/news unsubscribe NVDA
+/channel other
+/news subscribe watchlist:tech
+/news subscirbe X
+/quit
+/news subscribe NEVER
+"""
+
+
+async def test_command_loop_runs_commands_against_the_store(db_url: str,
+                                                            clock: FixedClock) -> None:
+    out = io.StringIO()
+    console = ConsoleAdapter(out=out, input=io.StringIO(SESSION), interactive=True,
+                             channel="markets")
+    app = await build_app(Settings(database_url=db_url), adapters={"console": console},
+                          clock=clock)
+    try:
+        await console.start(app.handle_command)
+        await asyncio.wait_for(console.closed.wait(), timeout=10)
+        markets = await app.store.get_channel(ChannelRef("console", "markets"))
+        other = await app.store.get_channel(ChannelRef("console", "other"))
+    finally:
+        await app.close()
+    text = out.getvalue()
+    assert markets is not None and other is not None
+    assert markets.subscriptions == ("SNOW", "DEEPSEEK")
+    assert (markets.lang, markets.mode) == ("de", Mode.DIGEST)
+    assert other.subscriptions == ("watchlist:tech",)
+    assert "Subscribed: SNOW, DEEPSEEK" in text
+    assert "commands start with /news" in text
+    assert "channel: console:other" in text
+    assert "subscribe" in text.split("subscirbe")[-1]  # did-you-mean answer after the typo
+    assert "NEVER" not in text  # nothing after /quit is read
+    assert text.count(PROMPT) == 10
+
+
+async def test_send_digest_writes_channel_header(clock: FixedClock) -> None:
+    from bot.core.models import Digest
+
+    out = io.StringIO()
+    console = ConsoleAdapter(out=out)
+    await console.send_digest("demo", Digest(lang="en", timezone="UTC",
+                                             generated_at=clock.now(), groups=()))
+    assert out.getvalue().startswith("── console:demo ──\n")
+    await console.send_notice("demo", "feed x was disabled")
+    assert out.getvalue().endswith("feed x was disabled\n")

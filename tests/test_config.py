@@ -1,0 +1,100 @@
+"""Settings from the environment, and the YAML file with file:line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings, load_config_file, load_default_config, parse_interval
+from bot.errors import InputError
+
+
+def test_settings_from_env_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("NEWSBOT_SLACK_BOT_TOKEN=xoxb-secret\nNEWSBOT_HTTP_PORT=8080\n")
+    monkeypatch.setenv("NEWSBOT_ADAPTERS", "console, slack")
+    monkeypatch.setenv("NEWSBOT_FETCH_ALLOW_NETWORKS", "127.0.0.0/8")
+    settings = Settings()
+    assert settings.adapters == ["console", "slack"]
+    assert settings.fetch_allow_networks == ["127.0.0.0/8"]
+    assert settings.http_port == 8080
+    assert settings.slack_bot_token is not None
+    assert settings.slack_bot_token.get_secret_value() == "xoxb-secret"
+    assert "xoxb-secret" not in repr(settings)
+    assert settings.database_url == "sqlite:///./newsbot.db"
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("10s", 10), ("10m", 600), ("2h", 7200), (" 5 m ", 300), (30, 30)],
+    ids=["seconds", "minutes", "hours", "spaces", "int"],
+)
+def test_parse_interval(text: str | int, seconds: int) -> None:
+    assert parse_interval(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["5s", "10x", "m", "-1m", 3], ids=["too-short", "unit", "no-number",
+                                                                  "negative", "int-too-short"])
+def test_parse_interval_rejects(text: str | int) -> None:
+    with pytest.raises(ValueError, match="interval"):
+        parse_interval(text)
+
+
+GOOD = """\
+feeds:
+  - {url: "https://example.org/rss", interval: 10m}
+watchlists:
+  - name: tech
+    tickers:
+      - {symbol: SNOW, names: [Snowflake]}
+    keywords:
+      - {key: DEEPSEEK, terms: [DeepSeek]}
+channels:
+  - {adapter: console, id: markets-de, lang: de, timezone: Europe/Berlin,
+     mode: digest, schedule: ["08:00", "17:30"], subscribe: [SNOW, "watchlist:tech"]}
+"""
+
+
+def test_load_good_config(tmp_path: Path) -> None:
+    path = tmp_path / "newsbot.yaml"
+    path.write_text(GOOD)
+    cfg = load_config_file(path)
+    assert cfg.feeds[0].interval_s == 600
+    assert cfg.watchlists[0].to_watchlist().tickers[0].names == ("Snowflake",)
+    assert cfg.channels[0].schedule == ["08:00", "17:30"]
+
+
+BAD = [
+    ("feeds:\n  - {url: x, interval: 5s}\n", 2, "interval"),
+    ("feeds:\n  - url: x\n    interval: 10m\n    colour: red\n", 4, "colour"),
+    ("channels:\n  - adapter: console\n    id: a\n    timezone: Mars/Base\n", 4, "time zone"),
+    ("channels:\n  - adapter: console\n    id: a\n    schedule: ['25:00']\n", 4, "time of day"),
+    ("channels:\n  - {adapter: console, id: a, lang: fr}\n", 2, "lang"),
+    ("watchlists:\n  - name: t\n    tickers:\n      - {symbol: 'S N'}\n", 4, "symbol"),
+    ("feeds: [\n", 2, "invalid YAML"),
+    ("- just\n- a list\n", 1, "mapping"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "words"), BAD,
+                         ids=["interval", "unknown-key", "timezone", "clock", "lang", "symbol",
+                              "yaml-syntax", "not-mapping"])
+def test_bad_config_names_file_and_line(tmp_path: Path, text: str, line: int, words: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError) as info:
+        load_config_file(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}:{line}:"), message
+    assert words in message
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="file not found"):
+        load_config_file(tmp_path / "nope.yaml")
+
+
+def test_embedded_default_is_valid() -> None:
+    cfg = load_default_config()
+    assert cfg.feeds and all(f.url.startswith("sample:") for f in cfg.feeds)
+    assert any(c.lang == "de" for c in cfg.channels)
