@@ -153,7 +153,7 @@ def parse(
             result = await http.fetch(source)
             return result.body, result.content_type
         try:
-            return Path(source).read_bytes(), None
+            return await asyncio.to_thread(Path(source).read_bytes), None
         except OSError as exc:
             raise InputError(f"cannot read file: {exc.strerror}", location=source) from None
 

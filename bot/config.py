@@ -244,9 +244,9 @@ def _parse_yaml_model(text: str, name: str, model: type[M]) -> M:
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = tuple(first["loc"])
-        line = _line_of(node, loc)
+        lineno = _line_of(node, loc)
         where = ".".join(str(part) for part in loc) or "(top level)"
-        raise InputError(f"{where}: {first['msg']}", location=f"{name}:{line}") from None
+        raise InputError(f"{where}: {first['msg']}", location=f"{name}:{lineno}") from None
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int:

@@ -33,8 +33,11 @@ def test_parse_interval(text: str | int, seconds: int) -> None:
     assert parse_interval(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["5s", "10x", "m", "-1m", 3], ids=["too-short", "unit", "no-number",
-                                                                  "negative", "int-too-short"])
+@pytest.mark.parametrize(
+    "text",
+    ["5s", "10x", "m", "-1m", 3],
+    ids=["too-short", "unit", "no-number", "negative", "int-too-short"],
+)
 def test_parse_interval_rejects(text: str | int) -> None:
     with pytest.raises(ValueError, match="interval"):
         parse_interval(text)
@@ -98,3 +101,9 @@ def test_embedded_default_is_valid() -> None:
     cfg = load_default_config()
     assert cfg.feeds and all(f.url.startswith("sample:") for f in cfg.feeds)
     assert any(c.lang == "de" for c in cfg.channels)
+
+
+def test_env_example_documents_every_setting() -> None:
+    example = (Path(__file__).resolve().parents[1] / ".env.example").read_text()
+    for name in Settings.model_fields:
+        assert f"NEWSBOT_{name.upper()}=" in example, name

@@ -65,7 +65,8 @@ def _when(published: datetime, digest: Digest) -> str:
 
 
 def _render_item(item: DigestItem, group: DigestGroup, digest: Digest) -> list[str]:
-    lines = _wrap(_clean(item.title), first=f"{ITEM_MARK} ", rest=INDENT)
+    title = _clean(item.title) or t(digest.lang, "(no title)")
+    lines = _wrap(title, first=f"{ITEM_MARK} ", rest=INDENT)
     meta: list[str] = []
     if source := _clean(item.source):
         meta.append(source)

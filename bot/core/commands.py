@@ -192,7 +192,12 @@ def _parse_settings(args: list[str]) -> Command:
         raise CommandError("Usage: /news settings lang|mode|schedule|quiet|timezone …")
     name, rest = args[0].lower(), args[1:]
     if name not in SETTINGS:
-        raise _unknown(name, SETTINGS)
+        suggestion = _suggest(name, SETTINGS)
+        if suggestion:
+            raise CommandError("Unknown setting “{word}”. Did you mean “{suggestion}”?",
+                               word=name[:40], suggestion=suggestion)
+        raise CommandError("Unknown setting “{word}”. Choose one of: {options}.",
+                           word=name[:40], options=", ".join(SETTINGS))
     value = rest[0] if len(rest) == 1 else None
     if name == "lang":
         if value not in ("de", "en"):

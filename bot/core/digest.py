@@ -3,9 +3,9 @@
 Rules (each lives only here):
 - An article appears once, however many pending rows carry it; the matches of its rows are
   merged. Identity is (source, uid), because uids are only unique within one feed.
-- It is listed under its strongest key: more distinct matches wins, then a key that hits the
-  title, then tickers before keywords, then the alphabet. The other keys become its tags, in
-  the same order.
+- It is listed under its strongest key: a key that hits the title wins, then tickers before
+  keywords (a ticker is what the article is about more often than a topic it mentions), then
+  more distinct matches, then the alphabet. The other keys become its tags, in that order.
 - The price move of a key is the first match of that key that carries one. An item shows the
   move of its own key; a group shows the move of its newest item that has one, as that is the
   freshest quote.
@@ -78,7 +78,7 @@ def rank_keys(matches: Sequence[Match]) -> tuple[str, ...]:
     return tuple(
         sorted(
             spans,
-            key=lambda k: (-len(spans[k]), k not in in_title, kinds[k] != "ticker", k),
+            key=lambda k: (k not in in_title, kinds[k] != "ticker", -len(spans[k]), k),
         )
     )
 
@@ -115,7 +115,7 @@ def build_digest(
             raise ValueError(f"pending item {item.delivery_id} has no matches to group by")
 
     stories = sorted(_merge(items), key=_newest_first)
-    shown, overflow = stories[:max_items], len(stories) - min(len(stories), max_items)
+    shown, overflow = stories[:max_items], max(0, len(stories) - max_items)
 
     grouped: dict[str, list[tuple[_Story, DigestItem]]] = {}
     for story in shown:

@@ -46,7 +46,7 @@ _ODD_SPACES = str.maketrans({"\u00a0": " ", "\u202f": " ", "\u2009": " ", "\u221
 
 def catalog_path(lang: Lang) -> Traversable:
     """Where the `.po` file of `lang` lives inside the package."""
-    return resources.files("bot") / "locale" / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+    return resources.files("bot.locale") / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
 
 
 def _load(lang: Lang) -> gettext.GNUTranslations:

@@ -14,8 +14,9 @@ WORD_CHAR_CLASS = (
     "0-9A-Za-z_\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02af"
     "\u0300-\u036f\u0370-\u03ff\u0400-\u052f\u1e00-\u1eff"
 )
-# hyphen-minus, hyphen, non-breaking hyphen: the joints of compounds ("Nvidia-Aktie")
-HYPHENS = "-\u2010\u2011"
+# hyphen, non-breaking hyphen, hyphen-minus: the joints of compounds ("Nvidia-Aktie").
+# Hyphen-minus last, so the string can stand inside a regex character class.
+HYPHENS = "\u2010\u2011-"
 APOSTROPHES = "'\u2019"
 
 # Short prefixes that may fuse with an acronym keyword and still mean it ("GenAI").
@@ -51,6 +52,7 @@ meta more most move much must need news next nice once only open over peak plan 
 plus post rate real rest rise risk rock safe said sale save sell shop show snow some
 star stay step stop sure take team tech tell than that them then they this time tour
 true turn very wait want well went were what when will wind with work year your zone
+arm net spot snap cat ally dish pins tree wing hood fat eye ear fr es de ch jp cn
 apple oracle amazon snowflake alphabet intel
 """
 _COMMON_DE = """
@@ -60,20 +62,31 @@ ist mit nach neu nie nun nur oft per pro sie und uns vom von vor was wer wie wir
 alle auch aber dass doch eine euro fest hier hoch jahr kauf kurs mehr noch oder plus
 rund sehr sind tief viel wann weil wird ziel aktie bank post allianz meta alphabet
 """
+# Prefixes that leave a name its meaning in a compound: "ex-Apple designer", "Anti-Tesla".
+NAME_KEEPING_PREFIXES = frozenset(["ex", "non", "anti", "pro", "pre", "post", "nicht", "ur"])
+
 COMMON_WORDS: dict[str, frozenset[str]] = {
     "en": frozenset(_COMMON_EN.split()),
     # German finance text is full of English words, so German includes the English list
     "de": frozenset(_COMMON_DE.split()) | frozenset(_COMMON_EN.split()),
 }
 
-# Known other meanings of everyday company names: phrases that, when they contain a name
-# hit, cancel it as if the watchlist entry had excluded them. Keyed by the lowercase name.
+# Known other meanings of everyday company names, and other companies carrying the name:
+# phrases that, when they contain a name hit, cancel it as if the watchlist entry had
+# excluded them. Keyed by the lowercase name.
 NAME_CONFUSERS: dict[str, tuple[str, ...]] = {
     "oracle": ("Oracle of Omaha", "Oracle of Delphi"),
     "tesla": ("Nikola Tesla", "Tesla coil"),
     "amazon": (
         "Amazon rainforest", "Amazon rain forest", "Amazon river", "Amazon basin",
-        "Amazon jungle", "Amazon region", "Amazon-Regenwald", "Amazon-Gebiet",
+        "Amazon jungle", "Amazon region", "Amazon forest", "Amazon deforestation",
+        "Brazilian Amazon", "Amazon-Regenwald", "Amazon-Gebiet",
+    ),
+    # other listed companies that carry the name
+    "siemens": ("Siemens Energy", "Siemens Healthineers", "Siemens Gamesa"),
+    "telekom": (
+        "Telekom Austria", "Türk Telekom", "Telekom Malaysia", "Telekom Srbija",
+        "Telekom Slovenije",
     ),
     "apple": ("Big Apple",),
     "intel": ("Threat Intel",),
@@ -85,22 +98,40 @@ NAME_CONFUSERS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 # Abbreviations after which a period does not end a sentence (lowercase, without the final
-# period). Single letters ("U.", "z.") are handled by rule, not listed.
+# period). Single letters ("z.", "U.") and dotted forms ("u.a.", "U.S.") are handled by rule.
+# Words that are also ordinary words ("so", "sun", "mind") stay out: a missed abbreviation
+# splits one sentence in two, a wrong one glues two together.
+_ABBR_SHARED = "dr prof mr mrs ms jr sr st vs inc corp co ltd bros ca"
+_ABBR_DE = """
+abb abs abt allg bspw bzgl bzw chr dipl dt dtsch ebd evtl exkl fa ff frl geb gegr ggf
+ggü hrsg inkl insb jh jhd kap lfd lt mio mrd mwst nr nrn rd sog tsd vgl zzgl
+jan feb apr aug sept okt nov dez
+"""
+_ABBR_EN = """
+adm approx assn ave capt cmdr col dept gen gov hon lt messrs mt rep reps rev sen sens sgt
+jan feb apr aug sept oct nov dec mon tue tues thu thur thurs fri
+"""
 ABBREVIATIONS: dict[str, frozenset[str]] = {
-    "de": frozenset(
-        """
-        abs abt allg bzgl bzw ca chr dipl dr dt dtsch ebd evtl etc exkl fa ff fr frl geb
-        gegr gem ges hr hrsg inkl insb jh jhd jr kap lt max min mio mr mrd mrs ms nr nrn
-        od okt prof rd s sog sr st std str tel tsd u.a usw vgl vs zt zzgl jan feb mär apr
-        aug sep sept nov dez mo di mi do fr sa so bspw ggf ggü lfd mind mwst pkt
-        """.split()
-    ),
-    "en": frozenset(
-        """
-        adm apr aug approx assn av ave bros capt cmdr co col corp dec dept dr e.g etc
-        feb fig gen gov hon i.e inc jan jr jul jun lt ltd mar messrs mr mrs ms mt no nos
-        nov oct op pp prof rep reps rev sen sens sep sept sgt sr st vs vol fri mon sat sun
-        thu thur thurs tue tues wed est pst cet
-        """.split()
-    ),
+    "de": frozenset((_ABBR_SHARED + _ABBR_DE).split()),
+    "en": frozenset((_ABBR_SHARED + " " + _ABBR_EN).split()),
 }
+# Abbreviations that count only before a number: "Nr. 5", "No. 1", "S. 12", "Mar. 3".
+_NUMERAL_ABBR = "nr no nos art abs fig vol pp p s mar sep jun jul"
+NUMERAL_ABBREVIATIONS = frozenset(_NUMERAL_ABBR.split())
+
+# Words that open a German sentence but never follow an ordinal: "… Nr. 5. Die Bank …"
+# ends a sentence, "am 28. November" does not.
+_OPENERS_DE = """
+der die das den dem des ein eine einen einem einer er sie es wir ich ihr man dies diese
+dieser dieses damit dabei dann danach doch auch aber zudem nun so im am zum zur bei mit
+nach von vor und oder wie was wer wo als wenn weil daher deshalb trotzdem allerdings
+"""
+SENTENCE_OPENERS_DE = frozenset(_OPENERS_DE.split())
+
+# Sentences that are page furniture rather than news (matched case-insensitively).
+BOILERPLATE = (
+    "cookie", "read full story", "continue reading", "click here", "skip to",
+    "all rights reserved", "sign up for", "subscribe to", "passwort", "newsletter",
+    "javascript", "weiterlesen", "mehr erfahren", "alle rechte vorbehalten",
+    "media playback", "last updated", "zuletzt aktualisiert", "stand des artikels",
+)  # fmt: skip

@@ -10,9 +10,14 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.core.lexicon import FUSED_ACRONYM_PREFIXES, HYPHENS
+from bot.core.lexicon import (
+    APOSTROPHES,
+    FUSED_ACRONYM_PREFIXES,
+    HYPHENS,
+    NAME_KEEPING_PREFIXES,
+)
 from bot.core.models import MatchKind
-from bot.core.term_patterns import exchange_start, fold, is_word_char, symbol_pattern
+from bot.core.term_patterns import exchange_start, extend_right, fold, is_word_char
 
 
 class Role(Enum):
@@ -64,6 +69,9 @@ class TermSpec:
         found = self.pattern.match(text, start)
         if found is None:
             return None
+        end = extend_right(text, found.end())
+        if end is None:
+            return None
         core_end = found.end("core")
         if self.needs_capital and not any(c.isupper() for c in text[start:core_end]):
             return None
@@ -72,7 +80,7 @@ class TermSpec:
             and hit_start == start
             and self.plain in common
             and _ends_compound(text, start)
-            and not any(c in HYPHENS for c in text[core_end : found.end()])
+            and end == found.end()
         ):
             # an everyday word as the last part of a compound is that word: "KI-Allianz"
             return None
@@ -81,7 +89,7 @@ class TermSpec:
             kind=self.kind,
             role=self.role,
             start=hit_start,
-            end=found.end(),
+            end=end,
             core_start=start,
             core_end=core_end,
         )
@@ -89,48 +97,50 @@ class TermSpec:
 
 @dataclass(frozen=True, slots=True)
 class SymbolSpec:
-    """A ticker symbol: as a cashtag, after an exchange prefix, or bare."""
+    """A ticker symbol: as a cashtag, after an exchange prefix, or bare.
+
+    Plain string checks, no regex: the automaton has already found the symbol (in any
+    case) at `start`, and a watchlist may hold thousands of symbols.
+    """
 
     key: str
     letters: int
     bare: bool | None  # the TickerEntry's force on/off
-    loose: re.Pattern[str]  # any case: "$snow", "Nasdaq: nvda"
-    exact: re.Pattern[str]  # as written in the watchlist: bare "NVDA"
 
     @classmethod
     def build(cls, *, key: str, bare: bool | None) -> SymbolSpec:
-        return cls(
-            key=key,
-            letters=sum(c.isalpha() for c in key),
-            bare=bare,
-            loose=symbol_pattern(key, case_sensitive=False),
-            exact=symbol_pattern(key, case_sensitive=True),
-        )
+        return cls(key=key, letters=sum(c.isalpha() for c in key), bare=bare)
 
     def find(self, text: str, start: int, common: frozenset[str]) -> Hit | None:
         before = text[start - 1] if start else ""
         if before == "$":
-            # "$SNOW", but not "US$…" or "$$"
+            # "$SNOW" or "$snow", but not "US$…" or "$$"
             if is_word_char(text, start - 2) or text[start - 2 : start - 1] == "$":
                 return None
-            return self._hit(self.loose.match(text, start), start - 1, start, Role.CASHTAG)
+            return self._hit(text, start - 1, start, Role.CASHTAG)
         if is_word_char(text, start - 1):
             return None
         exchange = exchange_start(text, start)
         if exchange is not None:
-            return self._hit(self.loose.match(text, start), exchange, start, Role.CASHTAG)
-        if self.bare is False:
-            return None
+            return self._hit(text, exchange, start, Role.CASHTAG)
+        if self.bare is False or text[start : start + len(self.key)] != self.key:
+            return None  # a bare symbol is written in capitals, as in the watchlist
         if self.bare is None and (self.letters < 2 or fold(self.key) in common):
             return None  # "SNOW", "NOW", "IT" are words; single letters are noise
-        return self._hit(self.exact.match(text, start), start, start, Role.BARE)
+        return self._hit(text, start, start, Role.BARE)
 
-    def _hit(self, found: re.Match[str] | None, start: int, core: int, role: Role) -> Hit | None:
-        if found is None:
-            return None
-        core_end = found.end("core")
+    def _hit(self, text: str, start: int, core: int, role: Role) -> Hit | None:
+        core_end = core + len(self.key)
+        suffix_end = core_end
+        if text[core_end : core_end + 2] in _POSSESSIVES:
+            suffix_end += 2  # "$NVDA's"
+        elif text[core_end : core_end + 1] == "s":
+            suffix_end += 1  # "SAPs"
+        tail_end = extend_right(text, suffix_end)
+        if tail_end is None or text[tail_end : tail_end + 1] == "$":
+            return None  # "SNOWX", "US$"
         # a cashtag ends with the symbol; a bare symbol keeps its compound ("NVDA-Aktie")
-        end = core_end if role is Role.CASHTAG else found.end()
+        end = core_end if role is Role.CASHTAG else tail_end
         return Hit(
             key=self.key,
             kind="ticker",
@@ -141,6 +151,8 @@ class SymbolSpec:
             core_end=core_end,
         )
 
+
+_POSSESSIVES = tuple(f"{a}s" for a in APOSTROPHES)
 
 Spec = TermSpec | SymbolSpec
 
@@ -155,5 +167,11 @@ def _fused_prefix_start(text: str, start: int) -> int | None:
 
 
 def _ends_compound(text: str, start: int) -> bool:
-    """True when `start` follows "word-", i.e. the term is the tail of a hyphen compound."""
-    return start >= 2 and text[start - 1] in HYPHENS and is_word_char(text, start - 2)
+    """True when `start` follows "word-", the term being the tail of a hyphen compound
+    ("KI-Allianz"); prefixes like "ex-" do not count ("ex-Apple designer")."""
+    if start < 2 or text[start - 1] not in HYPHENS or not is_word_char(text, start - 2):
+        return False
+    begin = start - 1
+    while is_word_char(text, begin - 1):
+        begin -= 1
+    return fold(text[begin : start - 1]) not in NAME_KEEPING_PREFIXES

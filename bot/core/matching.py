@@ -16,6 +16,8 @@ Decisions beyond DESIGN §4, so a reader knows what to expect:
   is ENR, not SIE, even without an explicit exclude. Keywords do not compete this way.
 - Well-known other meanings of everyday names ("Oracle of Omaha", "Nikola Tesla",
   "Allianz gegen …") act as built-in excludes (`lexicon.NAME_CONFUSERS`).
+- An acronym keyword in brackets right after a capitalised name is that company's ticker,
+  not the keyword: "Arlington Asset Investment (AI)"; "Artificial Intelligence (AI)" stays.
 - Matches come title first, then text; within a field by start, then key.
 """
 
@@ -23,21 +25,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import cast
+from dataclasses import replace
+from typing import Any, cast
 
-import ahocorasick  # type: ignore[import-untyped]
+import ahocorasick  # C extension without stubs
 
 from bot.core.lexicon import COMMON_WORDS, NAME_CONFUSERS
-from bot.core.models import Field, KeywordEntry, Match, MatchKind, TickerEntry
 from bot.core.match_specs import Hit, Role, Spec, SymbolSpec, TermSpec
+from bot.core.models import Field, KeywordEntry, Match, MatchKind, TickerEntry
 from bot.core.term_patterns import (
     Inflection,
     default_case_sensitive,
     fold,
     head_key,
     is_acronym,
+    is_word_char,
     move_after,
+    spellings,
     term_pattern,
 )
 
@@ -47,6 +51,8 @@ _FIELDS: tuple[Field, ...] = ("title", "text")
 # what may stand between a name and its cashtag for the cashtag's move to apply to both:
 # "Snowflake $SNOW (-3,37 %)", "Nvidia (NASDAQ: NVDA) (+2 %)"
 _NAME_TO_SYMBOL_GAP = re.compile(r"[\s(\[,:]{0,4}\Z")
+# "Arlington Asset Investment (" — a capitalised word and an opening bracket
+_NAME_THEN_BRACKET = re.compile(r"[A-ZÄÖÜ][\w.&'’-]*\s*\(\Z")
 
 
 class Matcher:
@@ -54,11 +60,13 @@ class Matcher:
 
     def __init__(self, *, specs_by_head: Mapping[str, Sequence[Spec]], keys: frozenset[str]):
         self.keys = keys
-        self._automaton: object | None = None
+        self._automaton: Any = None  # ahocorasick.Automaton: untyped C extension
         if specs_by_head:
             automaton = ahocorasick.Automaton()
             for head, specs in specs_by_head.items():
-                automaton.add_word(head, (len(head), tuple(specs)))
+                # whether any spec may start inside a word ("GenAI"); most may not
+                fused = any(isinstance(s, TermSpec) and s.fused_prefix_ok for s in specs)
+                automaton.add_word(head, (len(head), tuple(specs), fused))
             automaton.make_automaton()
             self._automaton = automaton
 
@@ -78,14 +86,18 @@ class Matcher:
         if self._automaton is None:
             return []
         hits: list[Hit] = []
-        for end, value in self._automaton.iter(fold(text)):  # type: ignore[attr-defined]
-            head_len, specs = cast(tuple[int, tuple[Spec, ...]], value)
+        for end, value in self._automaton.iter(fold(text)):
+            head_len, specs, fused = cast(tuple[int, tuple[Spec, ...], bool], value)
             start = end - head_len + 1
+            if not fused and is_word_char(text, start - 1):
+                continue  # inside a word: "said", "Rheinmetall" (the cheap, common case)
             for spec in specs:
                 hit = spec.find(text, start, common)
                 if hit is not None:
                     hits.append(hit)
-        return _to_matches(_resolve(hits), text=text, field=field)
+        if not hits:
+            return []
+        return _to_matches(_resolve(hits, text), text=text, field=field)
 
 
 def compile_matcher(*, tickers: Iterable[TickerEntry], keywords: Iterable[KeywordEntry]) -> Matcher:
@@ -100,9 +112,7 @@ def compile_matcher(*, tickers: Iterable[TickerEntry], keywords: Iterable[Keywor
     for ticker in tickers:
         keys.add(ticker.symbol)
         add(fold(ticker.symbol), SymbolSpec.build(key=ticker.symbol, bare=ticker.bare))
-        for name in ticker.names or ():
-            if not name.strip():
-                continue
+        for name in (n for raw in ticker.names or () for n in spellings(raw)):
             case_sensitive = default_case_sensitive(name)
             pattern = term_pattern(name, case_sensitive=case_sensitive, inflection=Inflection.NAME)
             spec = TermSpec(
@@ -117,13 +127,11 @@ def compile_matcher(*, tickers: Iterable[TickerEntry], keywords: Iterable[Keywor
             add(head_key(name), spec)
             for confuser in NAME_CONFUSERS.get(fold(name), ()):
                 add(head_key(confuser), _exclude_spec(ticker.symbol, "ticker", confuser))
-        for phrase in ticker.exclude:
+        for phrase in (p for raw in ticker.exclude for p in spellings(raw)):
             add(head_key(phrase), _exclude_spec(ticker.symbol, "ticker", phrase))
     for keyword in keywords:
         keys.add(keyword.key)
-        for term in keyword.terms:
-            if not term.strip():
-                continue
+        for term in (t for raw in keyword.terms for t in spellings(raw)):
             case_sensitive = (
                 keyword.case_sensitive
                 if keyword.case_sensitive is not None
@@ -142,7 +150,7 @@ def compile_matcher(*, tickers: Iterable[TickerEntry], keywords: Iterable[Keywor
                 plain=fold(term),
             )
             add(head_key(term), spec)
-        for phrase in keyword.exclude:
+        for phrase in (p for raw in keyword.exclude for p in spellings(raw)):
             add(head_key(phrase), _exclude_spec(keyword.key, "keyword", phrase))
     return Matcher(
         specs_by_head={head: tuple(specs) for head, specs in table.items()},
@@ -167,12 +175,13 @@ def _common_words(lang: str | None) -> frozenset[str]:
     return COMMON_WORDS.get(base, COMMON_WORDS["de"] | COMMON_WORDS["en"])
 
 
-def _resolve(hits: list[Hit]) -> list[Hit]:
+def _resolve(hits: list[Hit], text: str) -> list[Hit]:
     """Excludes win, longer names of other tickers win, and a key keeps its longest hits."""
     excludes = [h for h in hits if h.role is Role.EXCLUDE]
     kept = [h for h in hits if h.role is not Role.EXCLUDE]
     if excludes:
         kept = [h for h in kept if not any(_overlaps(e, h) for e in excludes if e.key == h.key)]
+    kept = [h for h in kept if not _is_ticker_in_brackets(h, text, kept)]
     # a name strictly inside another ticker's name ("Siemens" in "Siemens Energy")
     names = sorted(
         (h for h in kept if h.role is Role.NAME), key=lambda h: (h.core_start, -h.core_end)
@@ -199,6 +208,23 @@ def _resolve(hits: list[Hit]) -> list[Hit]:
         result.append(hit)
     result.sort(key=lambda h: (h.start, h.key))
     return result
+
+
+def _is_ticker_in_brackets(hit: Hit, text: str, hits: list[Hit]) -> bool:
+    """An acronym keyword alone in brackets after a capitalised name is that company's
+    symbol ("Arlington Asset Investment (AI)"), unless the words before the bracket spell
+    the keyword out ("künstliche Intelligenz (KI)")."""
+    if hit.role is not Role.KEYWORD or hit.start == 0 or text[hit.start - 1] != "(":
+        return False
+    if text[hit.end : hit.end + 1] != ")" or not text[hit.start : hit.end].isupper():
+        return False
+    if not _NAME_THEN_BRACKET.search(text, max(0, hit.start - 40), hit.start):
+        return False
+    spelt_out = any(
+        h.key == hit.key and h.end <= hit.start and not text[h.end : hit.start - 1].strip()
+        for h in hits
+    )
+    return not spelt_out
 
 
 def _overlaps(a: Hit, b: Hit) -> bool:
@@ -230,4 +256,3 @@ def _to_matches(hits: list[Hit], *, text: str, field: Field) -> list[Match]:
                 matches[i] = replace(match, move=later.move)
                 break
     return matches
-

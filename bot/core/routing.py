@@ -53,7 +53,8 @@ def resolve_target(target: str, watchlists: Sequence[Watchlist]) -> tuple[Entry,
                 return (*wl.tickers, *wl.keywords)
         return ()
     for wl in watchlists:
-        for entry in (*wl.tickers, *wl.keywords):
+        entries: tuple[Entry, ...] = (*wl.tickers, *wl.keywords)
+        for entry in entries:
             if entry_key(entry) == target:
                 return (entry,)
     if SYMBOL.match(target):

@@ -1,25 +1,28 @@
 """Regular expressions for one watchlist term: its words, inflection, compounds, boundaries.
 
 A term pattern is applied with `pattern.match(text, start)` at a position where the
-automaton in `matching` found the term's first word; the left boundary is checked there,
-everything to the right of `start` is checked here. The named group `core` is the term
-itself without inflection suffix or compound tail.
+automaton in `matching` found the term's first word. It matches the term (named group
+`core`) and its inflection suffix; `extend_right` then adds a compound tail and checks the
+right boundary. The left boundary is the caller's. Patterns carry no word-character class
+of their own: those are slow to compile, and a watchlist may have thousands of terms.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
 from enum import Enum
 
 from bot.core.lexicon import APOSTROPHES, EXCHANGES, HYPHENS, WORD_CHAR_CLASS
 
 WORD = f"[{WORD_CHAR_CLASS}]"
 _WORD_RE = re.compile(WORD)
-_NOT_WORD_AHEAD = f"(?!{WORD})"
+_WORD_RUN = re.compile(f"{WORD}+")
 # words of a multi-word term may be joined by spaces or hyphens ("Deutsche-Bank-Aktie")
 _JOINT = rf"(?:\s+|[{HYPHENS}])"
 # a compound tail: "-Aktie", "-Chef", "-Benz-Konzern"
-_TAIL = rf"(?:[{HYPHENS}]{WORD}+)*"
+_TAIL_RE = re.compile(rf"(?:[{HYPHENS}]{WORD}+)*")
 _POSSESSIVE = rf"[{APOSTROPHES}]s"
 
 
@@ -36,6 +39,20 @@ def fold(text: str) -> str:
     if len(low) == len(text):
         return low
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+_TRANSLITERATION = str.maketrans(
+    {"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue", "ß": "ss"}
+)
+
+
+def spellings(term: str) -> tuple[str, ...]:
+    """The term, and as written without umlauts or accents: feeds transliterate
+    ("Kuenstliche Intelligenz"), English text drops accents ("Nestle")."""
+    variants = [term, term.translate(_TRANSLITERATION)]
+    stripped = unicodedata.normalize("NFKD", term)
+    variants.append("".join(c for c in stripped if not unicodedata.combining(c)))
+    return tuple(dict.fromkeys(v for v in variants if v.strip()))
 
 
 def is_word_char(text: str, index: int) -> bool:
@@ -76,20 +93,22 @@ def _word(word: str, *, case_sensitive: bool, first: bool) -> str:
 
 def _suffix(word: str, inflection: Inflection, *, acronym: bool) -> str:
     if word[-1:].lower() in ("s", "x", "z"):
-        # "Siemens'" — no second s
-        return rf"(?:[{APOSTROPHES}]{_NOT_WORD_AHEAD})?"
-    if inflection is Inflection.NAME or acronym:
+        # "Siemens'", "Netflix's" — but no bare second s
+        return f"(?:{_POSSESSIVE}|[{APOSTROPHES}])?"
+    if acronym:
         # acronyms take a lowercase s only: "LLMs", "SAPs", but not "AIS"
         return f"(?:{_POSSESSIVE}|s)?"
+    if inflection is Inflection.NAME:
+        return f"(?:{_POSSESSIVE}|(?i:s))?"  # "Nvidias", "NVIDIAS"
     return f"(?:{_POSSESSIVE}|(?i:es|en|e|n|s))?"
 
 
+@functools.lru_cache(maxsize=4096)  # watchlists are recompiled when subscriptions change
 def term_pattern(term: str, *, case_sensitive: bool, inflection: Inflection) -> re.Pattern[str]:
-    """The pattern of a name or keyword, from its first letter to its right boundary.
+    """The pattern of a name or keyword with its inflection suffix.
 
     Every word but the last may take a German adjective ending ("Deutschen Bank",
-    "künstlicher Intelligenz"); the last takes the suffixes of `inflection`; a hyphen
-    compound tail follows ("Nvidia-Aktie", "KI-Modelle").
+    "künstlicher Intelligenz"); the last takes the suffixes of `inflection`.
     """
     words = split_words(term)
     if not words:
@@ -105,19 +124,31 @@ def term_pattern(term: str, *, case_sensitive: bool, inflection: Inflection) -> 
     last = words[-1]
     core = "".join(parts)
     suffix = _suffix(last, inflection, acronym=acronym)
-    return re.compile(f"(?P<core>{core}){suffix}{_TAIL}{_NOT_WORD_AHEAD}")
+    return re.compile(f"(?P<core>{core}){suffix}")
 
 
-def symbol_pattern(symbol: str, *, case_sensitive: bool) -> re.Pattern[str]:
-    """A ticker symbol as written after `$` or an exchange, or bare ("NVDA-Aktie", "SAPs")."""
-    sym = re.escape(symbol) if case_sensitive else f"(?i:{re.escape(symbol)})"
-    return re.compile(f"(?P<core>{sym})(?:{_POSSESSIVE}|s)?{_TAIL}{_NOT_WORD_AHEAD}(?!\\$)")
+def extend_right(text: str, end: int) -> int | None:
+    """The end of the compound tail after `end` ("-Aktie"), or None when a word goes on.
+
+    A longer suffix alternative never needs to give way to a shorter one here: the shorter
+    one would leave a letter of the longer one as the next character.
+    """
+    stop = _match_end(_TAIL_RE, text, end)
+    if stop == end and is_word_char(text, end):
+        if not (text[end - 1].islower() and text[end].isupper()):
+            return None  # "Metall", "Siemensstadt", "AIXTRON"
+        # a camel-case fusion is a compound too: "MetaAI", "DeepSeekR1"
+        stop = _match_end(_TAIL_RE, text, _match_end(_WORD_RUN, text, end))
+    return stop
+
+
+def _match_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    found = pattern.match(text, pos)
+    return found.end() if found else pos
 
 
 _EXCHANGE_NAMES = "|".join(re.escape(e).replace("\\ ", "[ \t]+") for e in EXCHANGES)
-_EXCHANGE_BEFORE = re.compile(
-    rf"(?<!{WORD})(?i:{_EXCHANGE_NAMES})[ \t\u00a0]?:[ \t\u00a0]?\Z"
-)
+_EXCHANGE_BEFORE = re.compile(rf"(?<!{WORD})(?i:{_EXCHANGE_NAMES})[ \t\u00a0]?:[ \t\u00a0]?\Z")
 _EXCHANGE_LOOKBACK = 16
 
 

@@ -37,9 +37,12 @@ def parse_ago(spec: str) -> timedelta:
     return timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
 
 
+_PROLOG = re.compile(r"<!--.*?-->|<\?.*?\?>|<!DOCTYPE[^>]*>", re.S)
+
+
 def _is_atom(template: str) -> bool:
     # The root element decides; the XML declaration and comments come before it.
-    root = re.search(r"<(?![?!])([\w:]+)", template)
+    root = re.search(r"<([\w:]+)", _PROLOG.sub("", template))
     return root is not None and root.group(1).split(":")[-1] == "feed"
 
 

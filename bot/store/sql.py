@@ -14,7 +14,12 @@ from typing import Any
 
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from bot.core.models import (
     Article,
@@ -117,7 +122,8 @@ class SqlStore:
         async with self._tx() as s:
             query = select(FeedRow).where(FeedRow.disabled_reason.is_(None))
             if not force:
-                query = query.where((FeedRow.next_poll_at.is_(None)) | (FeedRow.next_poll_at <= now))
+                due = FeedRow.next_poll_at.is_(None) | (FeedRow.next_poll_at <= now)
+                query = query.where(due)
             rows = (await s.execute(query.order_by(FeedRow.next_poll_at).limit(limit))).scalars()
             return [_feed_state(r) for r in rows]
 
@@ -280,11 +286,15 @@ class SqlStore:
             row = await s.get_one(ChannelRow, channel_id)
             return row.created_at, row.last_digest_at
 
+    @staticmethod
+    async def _targets(s: AsyncSession, channel_id: int) -> set[str]:
+        query = select(SubscriptionRow.target).where(SubscriptionRow.channel_id == channel_id)
+        return set((await s.execute(query)).scalars())
+
     async def subscribe(self, channel_id: int, targets: Sequence[str], *, now: datetime
                         ) -> list[str]:
         async with self._tx() as s:
-            have = set((await s.execute(select(SubscriptionRow.target)
-                                        .where(SubscriptionRow.channel_id == channel_id))).scalars())
+            have = await self._targets(s, channel_id)
             added = [t for t in dict.fromkeys(targets) if t not in have]
             for target in added:
                 s.add(SubscriptionRow(channel_id=channel_id, target=target, created_at=now))
@@ -292,8 +302,7 @@ class SqlStore:
 
     async def unsubscribe(self, channel_id: int, targets: Sequence[str]) -> list[str]:
         async with self._tx() as s:
-            have = set((await s.execute(select(SubscriptionRow.target)
-                                        .where(SubscriptionRow.channel_id == channel_id))).scalars())
+            have = await self._targets(s, channel_id)
             removed = [t for t in dict.fromkeys(targets) if t in have]
             if removed:
                 await s.execute(delete(SubscriptionRow).where(

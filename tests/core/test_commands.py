@@ -57,7 +57,12 @@ BAD = [
     ("/news settings schedule 25:00", "not a time of day", {}),
     ("/news settings schedule 1:00,2:00,3:00,4:00,5:00,6:00,7:00", "between 1 and", {}),
     ("/news settings quiet 22:00", "not a time range", {}),
-    ("/news settings colour red", "Did you mean", {}),
+    (
+        "/news settings colour red",
+        "Choose one of",
+        {"options": "lang, mode, schedule, quiet, timezone"},
+    ),
+    ("/news settings langs de", "Did you mean", {"suggestion": "lang"}),
     ("/news why not-a-url", "Usage: /news why", {}),
     ("/news summary SNOW NVDA", "Usage: /news summary", {}),
 ]

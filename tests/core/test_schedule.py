@@ -19,8 +19,11 @@ from bot.core.schedule import (
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)  # 10:30 in Berlin (CET)
 
 
-@pytest.mark.parametrize(("text", "expected"), [("08:00", time(8)), ("7:05", time(7, 5)),
-                                                ("23:59", time(23, 59))], ids=["pad", "short", "max"])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("08:00", time(8)), ("7:05", time(7, 5)), ("23:59", time(23, 59))],
+    ids=["pad", "short", "max"],
+)
 def test_parse_clock(text: str, expected: time) -> None:
     assert parse_clock(text) == expected
 
@@ -57,7 +60,8 @@ def test_quiet_refuses_empty_range() -> None:
 
 def test_next_digest_local_time_and_wraps_to_tomorrow() -> None:
     # 10:30 Berlin → next is 17:30 Berlin = 16:30 UTC
-    assert next_digest_at(NOW, ["08:00", "17:30"], "Europe/Berlin") == NOW.replace(hour=16, minute=30)
+    expected = NOW.replace(hour=16, minute=30)
+    assert next_digest_at(NOW, ["08:00", "17:30"], "Europe/Berlin") == expected
     late = NOW.replace(hour=20)
     assert next_digest_at(late, ["08:00", "17:30"], "Europe/Berlin") == datetime(
         2026, 11, 29, 7, 0, tzinfo=UTC)

@@ -31,24 +31,24 @@ def article(uid: str, title: str = "Snowflake $SNOW (-3,37 %) holt DeepSeek") ->
 
 
 @pytest.fixture
-async def store(db_url: str) -> AsyncIterator[SqlStore]:
-    upgrade(db_url)
-    s = SqlStore(url=db_url)
+async def store(store_url: str) -> AsyncIterator[SqlStore]:
+    upgrade(store_url)
+    s = SqlStore(url=store_url)
     yield s
     await s.close()
 
 
-async def test_migration_creates_every_table(db_url: str) -> None:
-    upgrade(db_url)
-    upgrade(db_url)  # idempotent
-    engine = sa.create_engine(sync_url(db_url))
+async def test_migration_creates_every_table(store_url: str) -> None:
+    upgrade(store_url)
+    upgrade(store_url)  # idempotent
+    engine = sa.create_engine(sync_url(store_url))
     tables = set(sa.inspect(engine).get_table_names())
     engine.dispose()
     assert {"feeds", "entries", "watchlists", "watchlist_entries", "channels", "subscriptions",
             "deliveries", "alembic_version"} <= tables
 
 
-async def test_feed_poll_roundtrip_survives_reopen(store: SqlStore, db_url: str) -> None:
+async def test_feed_poll_roundtrip_survives_reopen(store: SqlStore, store_url: str) -> None:
     feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
     assert not feed.baselined and feed.next_poll_at == NOW
     channel = await store.ensure_channel(ChannelRef("console", "de"), now=NOW, lang="de")
@@ -62,7 +62,7 @@ async def test_feed_poll_roundtrip_survives_reopen(store: SqlStore, db_url: str)
     assert added == 2
     await store.close()
 
-    reopened = SqlStore(url=db_url)
+    reopened = SqlStore(url=store_url)
     try:
         [state] = await reopened.list_feeds()
         assert (state.etag, state.title, state.baselined) == ('"v1"', "Beispiel", True)

@@ -35,7 +35,7 @@ def serve(routes: dict[str, Route]) -> Iterator[LoopbackServer]:
     requests: list[tuple[str, dict[str, str]]] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (stdlib name)
+        def do_GET(self) -> None:
             requests.append((self.path, dict(self.headers)))
             route = routes.get(self.path)
             if route is None:
