@@ -66,9 +66,10 @@ def test_seed_article_reaches_german_and_english_channels(shared: Path, tmp_path
     month_en = now.astimezone().strftime("%b")
     assert month_en in english
 
-    # the summary: the line(s) between the source line and the link, at most 300 characters
+    # the summary: the wrapped lines between the item's meta line and its link
     lines = german.splitlines()
     link_at = next(i for i, line in enumerate(lines) if LINK in line)
-    summary = lines[link_at - 1].strip()
-    assert 0 < len(summary) <= 300
+    meta_at = max(i for i in range(link_at) if "auch: DEEPSEEK" in lines[i])
+    summary = " ".join(line.strip() for line in lines[meta_at + 1 : link_at])
+    assert 20 < len(summary) <= 300, summary
     assert summary.endswith((".", "!", "?", "…", '"', "“", "”"))
