@@ -213,6 +213,61 @@ def match(
 
 @app.command()
 @cli_errors
+def why(
+    watchlist: Annotated[Path | None, typer.Option(
+        "--watchlist", help="watchlist YAML file (default: the database's watchlists)")] = None,
+    text: Annotated[str | None, typer.Option("--text", help="the article text")] = None,
+    title: Annotated[str, typer.Option("--title", help="the article title")] = "",
+    url: Annotated[str | None, typer.Option("--url", help="link of a stored entry")] = None,
+    lang: Annotated[str, typer.Option("--lang", help="language of the answer: de or en")] = "en",
+    config: ConfigOpt = None,
+) -> None:
+    """Explain each hit and each near miss of a text (or a stored entry) against watchlists."""
+    from bot.config import load_watchlist_file
+    from bot.core.explain import explain_lines
+    from bot.core.matching import compile_matcher
+    from bot.core.models import Article, Watchlist
+
+    settings = _settings(config)
+    if lang not in ("de", "en"):
+        raise InputError(f"--lang must be de or en, not {lang!r}")
+    if (text is None) == (url is None):
+        raise InputError("give exactly one of --text or --url")
+    lists: list[Watchlist] | None = None
+    if watchlist is not None:
+        lists = [w.to_watchlist() for w in load_watchlist_file(watchlist).watchlists]
+
+    async def load() -> tuple[list[Watchlist], Article | None]:
+        from bot.store import migrate
+        from bot.store.sql import SqlStore
+
+        await asyncio.to_thread(migrate.upgrade, settings.database_url)
+        store = SqlStore(url=settings.database_url)
+        try:
+            stored = lists if lists is not None else await store.list_watchlists()
+            article = await store.find_article(url) if url is not None else None
+        finally:
+            await store.close()
+        return stored, article
+
+    if lists is None or url is not None:
+        lists, article = asyncio.run(load())
+        if url is not None and article is None:
+            raise InputError(f"no stored entry has the link {url}")
+    else:
+        article = None
+    article_title = article.title if article is not None else title
+    article_text = article.text if article is not None else text or ""
+    article_lang = article.lang if article is not None else None
+    matcher = compile_matcher(tickers=[t for w in lists for t in w.tickers],
+                              keywords=[k for w in lists for k in w.keywords])
+    matches, misses = matcher.explain(title=article_title, text=article_text, lang=article_lang)
+    answer: Literal["de", "en"] = "de" if lang == "de" else "en"
+    print("\n".join(explain_lines(matches, misses, lang=answer)))
+
+
+@app.command()
+@cli_errors
 def summarize(
     input_file: Annotated[Path, typer.Argument(metavar="INPUT.jsonl")],
     lang: Annotated[str, typer.Option("--lang", help="de or en")] = "en",

@@ -13,9 +13,18 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.config_errors import describe_error
 from bot.core.models import KeywordEntry, Mode, TickerEntry, Watchlist
 from bot.errors import InputError
 
@@ -128,9 +137,27 @@ class TickerConfig(_Strict):
 
 class KeywordConfig(_Strict):
     key: str = Field(pattern=r"^[A-Za-z0-9ÄÖÜäöüß][\w\-]{0,39}$")
-    terms: list[str] = Field(min_length=1)
+    terms: list[str] = Field(default_factory=list)
     case_sensitive: bool | None = None
     exclude: list[str] = Field(default_factory=list)
+    regex: list[str] = Field(default_factory=list)
+
+    @field_validator("terms", "exclude")
+    @classmethod
+    def _no_blank(cls, value: list[str]) -> list[str]:
+        if any(not item.strip() for item in value):
+            raise ValueError("terms must not be empty")
+        return value
+
+    @model_validator(mode="after")
+    def _regex_and_terms(self) -> KeywordConfig:
+        from bot.core.regex_terms import compile_regex_term
+
+        if not self.terms and not self.regex:
+            raise ValueError("a keyword needs at least one of terms or regex")
+        for source in self.regex:
+            compile_regex_term(source, case_sensitive=self.case_sensitive is not False)
+        return self
 
     def to_entry(self) -> KeywordEntry:
         return KeywordEntry(
@@ -138,6 +165,7 @@ class KeywordConfig(_Strict):
             terms=tuple(self.terms),
             case_sensitive=self.case_sensitive,
             exclude=tuple(self.exclude),
+            regex=tuple(self.regex),
         )
 
 
@@ -245,8 +273,7 @@ def _parse_yaml_model(text: str, name: str, model: type[M]) -> M:
         first = exc.errors()[0]
         loc = tuple(first["loc"])
         lineno = _line_of(node, loc)
-        where = ".".join(str(part) for part in loc) or "(top level)"
-        raise InputError(f"{where}: {first['msg']}", location=f"{name}:{lineno}") from None
+        raise InputError(describe_error(first, data, node), location=f"{name}:{lineno}") from None
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int:

@@ -76,12 +76,18 @@ BAD = [
     ("watchlists:\n  - name: t\n    tickers:\n      - {symbol: 'S N'}\n", 4, "symbol"),
     ("feeds: [\n", 2, "invalid YAML"),
     ("- just\n- a list\n", 1, "mapping"),
+    ("watchlists:\n  - name: t\n    keywords:\n      - {key: K, regex: ['(x']}\n", 4,
+     "invalid regex"),
+    ("watchlists:\n  - name: t\n    keywords:\n      - {key: K}\n", 4, "terms or regex"),
+    ("watchlists:\n  - name: t\n    keywords:\n      - {key: K, terms: [' ']}\n", 4,
+     "must not be empty"),
 ]
 
 
 @pytest.mark.parametrize(("text", "line", "words"), BAD,
                          ids=["interval", "unknown-key", "timezone", "clock", "lang", "symbol",
-                              "yaml-syntax", "not-mapping"])
+                              "yaml-syntax", "not-mapping", "bad-regex", "no-terms",
+                              "blank-term"])
 def test_bad_config_names_file_and_line(tmp_path: Path, text: str, line: int, words: str) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(text)

@@ -26,10 +26,40 @@ class Role(Enum):
     EXCLUDE = "exclude"  # a phrase that cancels the hits of its key it overlaps
     CASHTAG = "cashtag"  # "$SNOW" or "NASDAQ: NVDA"
     BARE = "bare"  # "NVDA" as a word
+    REGEX = "regex"  # a keyword's regular expression
+
+
+class Miss(Enum):
+    """Why a candidate position is not a hit: what `newsbot why` reports as a near miss.
+
+    The hot path only compares the class of a spec's answer (Hit or Miss), so reasons cost
+    nothing when nobody asks for them."""
+
+    INSIDE_WORD = "inside-word"  # a letter before it: "said" for AI, "OpenAI", "RKI"
+    WORD_GOES_ON = "word-goes-on"  # a letter after it: "Kiel" for KI, "metal" for Meta
+    CASE = "case"  # written in the wrong case: "ki", "apple"
+    INCOMPLETE = "incomplete"  # only the start of a multi-word term: "Deutsche Börse"
+    COMPOUND_TAIL = "compound-tail"  # an everyday word ending a compound: "KI-Allianz"
+    CURRENCY = "currency"  # "US$", "$5"
+    BARE_OFF = "bare-off"  # bare symbols switched off for this entry
+    BARE_LOWERCASE = "bare-lowercase"  # a bare symbol not written in capitals
+    COMMON_WORD = "common-word"  # a bare symbol that is an everyday word: "SNOW", "NOW"
+    SHORT_SYMBOL = "short-symbol"  # a single-letter bare symbol
+    EXCLUDED = "excluded"  # an exclude phrase of the entry covers it
+    SHADOWED = "shadowed"  # part of another ticker's longer name: "Siemens Energy"
+    BRACKET_TICKER = "bracket-ticker"  # "(AI)" right after a company name is its symbol
+    TIMEOUT = "timeout"  # a regex term ran out of time on this text
 
 
 # which of several hits of one key at one position names it best
-_PRIORITY = {Role.CASHTAG: 0, Role.NAME: 1, Role.KEYWORD: 1, Role.BARE: 2, Role.EXCLUDE: 3}
+_PRIORITY = {
+    Role.CASHTAG: 0,
+    Role.NAME: 1,
+    Role.KEYWORD: 1,
+    Role.REGEX: 1,
+    Role.BARE: 2,
+    Role.EXCLUDE: 3,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,22 +89,22 @@ class TermSpec:
     fused_prefix_ok: bool  # an acronym that may follow "Gen": "GenAI"
     plain: str  # the term folded, for the common-word rules
 
-    def find(self, text: str, start: int, common: frozenset[str]) -> Hit | None:
+    def find(self, text: str, start: int, common: frozenset[str]) -> Hit | Miss:
         hit_start = start
         if is_word_char(text, start - 1):
             fused = _fused_prefix_start(text, start) if self.fused_prefix_ok else None
             if fused is None:
-                return None  # "OpenAI", "RKI", "Rheinmetall", "xAI"
+                return Miss.INSIDE_WORD  # "OpenAI", "RKI", "Rheinmetall", "xAI"
             hit_start = fused
         found = self.pattern.match(text, start)
         if found is None:
-            return None
+            return self._why_no_pattern(text, start)
         end = extend_right(text, found.end())
         if end is None:
-            return None
+            return Miss.WORD_GOES_ON
         core_end = found.end("core")
         if self.needs_capital and not any(c.isupper() for c in text[start:core_end]):
-            return None
+            return Miss.CASE
         if (
             self.role is Role.NAME
             and hit_start == start
@@ -83,7 +113,7 @@ class TermSpec:
             and end == found.end()
         ):
             # an everyday word as the last part of a compound is that word: "KI-Allianz"
-            return None
+            return Miss.COMPOUND_TAIL
         return Hit(
             key=self.key,
             kind=self.kind,
@@ -93,6 +123,18 @@ class TermSpec:
             core_start=start,
             core_end=core_end,
         )
+
+
+    def _why_no_pattern(self, text: str, start: int) -> Miss:
+        """Only on the slow path: the automaton saw the first word, the pattern said no."""
+        folded = fold(text[start : start + len(self.plain)])
+        if folded == self.plain:
+            return Miss.WORD_GOES_ON if is_word_char(text, start + len(self.plain)) else Miss.CASE
+        head = self.plain.split()[0] if " " in self.plain else self.plain
+        after = start + len(head)
+        if fold(text[start:after]) == head and not is_word_char(text, after):
+            return Miss.INCOMPLETE if len(head) < len(self.plain) else Miss.CASE
+        return Miss.WORD_GOES_ON
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,25 +153,29 @@ class SymbolSpec:
     def build(cls, *, key: str, bare: bool | None) -> SymbolSpec:
         return cls(key=key, letters=sum(c.isalpha() for c in key), bare=bare)
 
-    def find(self, text: str, start: int, common: frozenset[str]) -> Hit | None:
+    def find(self, text: str, start: int, common: frozenset[str]) -> Hit | Miss:
         before = text[start - 1] if start else ""
         if before == "$":
             # "$SNOW" or "$snow", but not "US$…" or "$$"
             if is_word_char(text, start - 2) or text[start - 2 : start - 1] == "$":
-                return None
+                return Miss.CURRENCY
             return self._hit(text, start - 1, start, Role.CASHTAG)
         if is_word_char(text, start - 1):
-            return None
+            return Miss.INSIDE_WORD
         exchange = exchange_start(text, start)
         if exchange is not None:
             return self._hit(text, exchange, start, Role.CASHTAG)
-        if self.bare is False or text[start : start + len(self.key)] != self.key:
-            return None  # a bare symbol is written in capitals, as in the watchlist
-        if self.bare is None and (self.letters < 2 or fold(self.key) in common):
-            return None  # "SNOW", "NOW", "IT" are words; single letters are noise
+        if self.bare is False:
+            return Miss.BARE_OFF
+        if text[start : start + len(self.key)] != self.key:
+            return Miss.BARE_LOWERCASE  # a bare symbol is written in capitals, as listed
+        if self.bare is None and self.letters < 2:
+            return Miss.SHORT_SYMBOL  # single letters are noise
+        if self.bare is None and fold(self.key) in common:
+            return Miss.COMMON_WORD  # "SNOW", "NOW", "IT" are words
         return self._hit(text, start, start, Role.BARE)
 
-    def _hit(self, text: str, start: int, core: int, role: Role) -> Hit | None:
+    def _hit(self, text: str, start: int, core: int, role: Role) -> Hit | Miss:
         core_end = core + len(self.key)
         suffix_end = core_end
         if text[core_end : core_end + 2] in _POSSESSIVES:
@@ -137,8 +183,10 @@ class SymbolSpec:
         elif text[core_end : core_end + 1] == "s":
             suffix_end += 1  # "SAPs"
         tail_end = extend_right(text, suffix_end)
-        if tail_end is None or text[tail_end : tail_end + 1] == "$":
-            return None  # "SNOWX", "US$"
+        if tail_end is None:
+            return Miss.WORD_GOES_ON  # "SNOWX"
+        if text[tail_end : tail_end + 1] == "$":
+            return Miss.CURRENCY  # "US$"
         # a cashtag ends with the symbol; a bare symbol keeps its compound ("NVDA-Aktie")
         end = core_end if role is Role.CASHTAG else tail_end
         return Hit(

@@ -25,14 +25,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 import ahocorasick  # C extension without stubs
 
 from bot.core.lexicon import COMMON_WORDS, NAME_CONFUSERS
-from bot.core.match_specs import Hit, Role, Spec, SymbolSpec, TermSpec
+from bot.core.match_specs import Hit, Miss, Role, Spec, SymbolSpec, TermSpec
 from bot.core.models import Field, KeywordEntry, Match, MatchKind, TickerEntry
+from bot.core.regex_terms import RegexTerm, compile_regex_term
 from bot.core.term_patterns import (
     Inflection,
     default_case_sensitive,
@@ -45,9 +46,10 @@ from bot.core.term_patterns import (
     term_pattern,
 )
 
-__all__ = ["Matcher", "compile_matcher"]
+__all__ = ["Matcher", "NearMiss", "compile_matcher"]
 
 _FIELDS: tuple[Field, ...] = ("title", "text")
+MAX_NEAR_MISSES_PER_KEY = 3
 # what may stand between a name and its cashtag for the cashtag's move to apply to both:
 # "Snowflake $SNOW (-3,37 %)", "Nvidia (NASDAQ: NVDA) (+2 %)"
 _NAME_TO_SYMBOL_GAP = re.compile(r"[\s(\[,:]{0,4}\Z")
@@ -55,11 +57,31 @@ _NAME_TO_SYMBOL_GAP = re.compile(r"[\s(\[,:]{0,4}\Z")
 _NAME_THEN_BRACKET = re.compile(r"[A-ZÄÖÜ][\w.&'’-]*\s*\(\Z")
 
 
+@dataclass(frozen=True, slots=True)
+class NearMiss:
+    """A place where a term almost matched, and the rule that said no (for `why`)."""
+
+    key: str
+    field: Field
+    start: int
+    end: int
+    word: str  # the word as it stands in the text: "Kiel", "said", "Siemens"
+    reason: Miss
+    detail: str = ""  # the exclude phrase or longer name that won, when there is one
+
+
 class Matcher:
     """All watchlist entries, compiled. Build it with `compile_matcher`; reuse it."""
 
-    def __init__(self, *, specs_by_head: Mapping[str, Sequence[Spec]], keys: frozenset[str]):
+    def __init__(
+        self,
+        *,
+        specs_by_head: Mapping[str, Sequence[Spec]],
+        keys: frozenset[str],
+        regex_terms: Sequence[RegexTerm] = (),
+    ):
         self.keys = keys
+        self._regex_terms = tuple(regex_terms)
         self._automaton: Any = None  # ahocorasick.Automaton: untyped C extension
         if specs_by_head:
             automaton = ahocorasick.Automaton()
@@ -76,34 +98,72 @@ class Matcher:
         found: list[Match] = []
         for field, value in zip(_FIELDS, (title, text), strict=True):
             if value:
-                found.extend(self._match_field(value, field=field, common=common))
+                found.extend(self._match_field(value, field=field, common=common, misses=None))
         return tuple(found)
 
     def keys_in(self, *, title: str, text: str, lang: str | None = None) -> frozenset[str]:
         return frozenset(m.key for m in self.match(title=title, text=text, lang=lang))
 
-    def _match_field(self, text: str, *, field: Field, common: frozenset[str]) -> list[Match]:
-        if self._automaton is None:
-            return []
+    def explain(
+        self, *, title: str, text: str, lang: str | None = None
+    ) -> tuple[tuple[Match, ...], tuple[NearMiss, ...]]:
+        """The matches, and the near misses with their reasons: one per key and word, at
+        most `MAX_NEAR_MISSES_PER_KEY` per key, so a long article stays readable."""
+        common = _common_words(lang)
+        found: list[Match] = []
+        misses: list[NearMiss] = []
+        for field, value in zip(_FIELDS, (title, text), strict=True):
+            if value:
+                raw: list[RawMiss] = []
+                found.extend(self._match_field(value, field=field, common=common, misses=raw))
+                misses.extend(_near_misses(raw, value, field=field, found=found))
+        per_key: dict[str, int] = {}
+        kept: list[NearMiss] = []
+        for miss in misses:
+            per_key[miss.key] = per_key.get(miss.key, 0) + 1
+            if per_key[miss.key] <= MAX_NEAR_MISSES_PER_KEY:
+                kept.append(miss)
+        return tuple(found), tuple(kept)
+
+    def _match_field(
+        self,
+        text: str,
+        *,
+        field: Field,
+        common: frozenset[str],
+        misses: list[RawMiss] | None,
+    ) -> list[Match]:
         hits: list[Hit] = []
-        for end, value in self._automaton.iter(fold(text)):
-            head_len, specs, fused = cast(tuple[int, tuple[Spec, ...], bool], value)
-            start = end - head_len + 1
-            if not fused and is_word_char(text, start - 1):
-                continue  # inside a word: "said", "Rheinmetall" (the cheap, common case)
-            for spec in specs:
-                hit = spec.find(text, start, common)
-                if hit is not None:
-                    hits.append(hit)
+        explaining = misses is not None
+        if self._automaton is not None:
+            for end, value in self._automaton.iter(fold(text)):
+                head_len, specs, fused = cast(tuple[int, tuple[Spec, ...], bool], value)
+                start = end - head_len + 1
+                if not fused and not explaining and is_word_char(text, start - 1):
+                    continue  # inside a word: "said", "Rheinmetall" (the cheap, common case)
+                for spec in specs:
+                    hit = spec.find(text, start, common)
+                    if hit.__class__ is Hit:
+                        hits.append(hit)
+                    elif misses is not None and _reportable(spec):
+                        misses.append((start, cast(Miss, hit), spec.key, ""))
+        for term in self._regex_terms:
+            result = term.find_all(text)
+            if isinstance(result, Miss):
+                if misses is not None:
+                    misses.append((0, result, term.key, term.source))
+            else:
+                hits.extend(result)
         if not hits:
             return []
-        return _to_matches(_resolve(hits, text), text=text, field=field)
+        return _to_matches(_resolve(hits, text, misses), text=text, field=field)
 
 
 def compile_matcher(*, tickers: Iterable[TickerEntry], keywords: Iterable[KeywordEntry]) -> Matcher:
     """Compile every term once; the Matcher is then cheap to apply to any number of texts."""
     table: dict[str, dict[Spec, None]] = {}  # head → specs, insertion-ordered and deduplicated
     keys: set[str] = set()
+    regex_terms: list[RegexTerm] = []
 
     def add(head: str, spec: Spec) -> None:
         if head:
@@ -152,9 +212,15 @@ def compile_matcher(*, tickers: Iterable[TickerEntry], keywords: Iterable[Keywor
             add(head_key(term), spec)
         for phrase in (p for raw in keyword.exclude for p in spellings(raw)):
             add(head_key(phrase), _exclude_spec(keyword.key, "keyword", phrase))
+        for source in keyword.regex:
+            rx = compile_regex_term(source, case_sensitive=keyword.case_sensitive is not False)
+            regex_terms.append(
+                RegexTerm(key=keyword.key, kind="keyword", source=source, pattern=rx)
+            )
     return Matcher(
         specs_by_head={head: tuple(specs) for head, specs in table.items()},
         keys=frozenset(keys),
+        regex_terms=regex_terms,
     )
 
 
@@ -175,13 +241,28 @@ def _common_words(lang: str | None) -> frozenset[str]:
     return COMMON_WORDS.get(base, COMMON_WORDS["de"] | COMMON_WORDS["en"])
 
 
-def _resolve(hits: list[Hit], text: str) -> list[Hit]:
-    """Excludes win, longer names of other tickers win, and a key keeps its longest hits."""
+RawMiss = tuple[Hit | int, Miss, str, str]  # (hit or position, reason, key, detail)
+
+
+def _resolve(hits: list[Hit], text: str, misses: list[RawMiss] | None = None) -> list[Hit]:
+    """Excludes win, longer names of other tickers win, and a key keeps its longest hits.
+    Hits dropped by a rule go to `misses` when given (for `why`)."""
     excludes = [h for h in hits if h.role is Role.EXCLUDE]
     kept = [h for h in hits if h.role is not Role.EXCLUDE]
     if excludes:
-        kept = [h for h in kept if not any(_overlaps(e, h) for e in excludes if e.key == h.key)]
-    kept = [h for h in kept if not _is_ticker_in_brackets(h, text, kept)]
+        survivors = []
+        for h in kept:
+            phrase = next((e for e in excludes if e.key == h.key and _overlaps(e, h)), None)
+            if phrase is None:
+                survivors.append(h)
+            elif misses is not None:
+                misses.append((h, Miss.EXCLUDED, h.key, text[phrase.start : phrase.end]))
+        kept = survivors
+    in_brackets = [h for h in kept if _is_ticker_in_brackets(h, text, kept)]
+    if in_brackets:
+        kept = [h for h in kept if h not in in_brackets]
+        if misses is not None:
+            misses.extend((h, Miss.BRACKET_TICKER, h.key, "") for h in in_brackets)
     # a name strictly inside another ticker's name ("Siemens" in "Siemens Energy")
     names = sorted(
         (h for h in kept if h.role is Role.NAME), key=lambda h: (h.core_start, -h.core_end)
@@ -193,6 +274,9 @@ def _resolve(hits: list[Hit], text: str) -> list[Hit]:
             inside = (hit.core_start, hit.core_end) != (cover.core_start, cover.core_end)
             if inside and hit.key != cover.key:
                 shadowed.add(hit)
+                if misses is not None:
+                    detail = f"{text[cover.core_start : cover.core_end]} ({cover.key})"
+                    misses.append((hit, Miss.SHADOWED, hit.key, detail))
         if cover is None or hit.core_end > cover.core_end:
             cover = hit
     # per key: drop hits covered by an earlier or longer hit of the same key
@@ -241,6 +325,7 @@ def _to_matches(hits: list[Hit], *, text: str, field: Field) -> list[Match]:
             start=h.start,
             end=h.end,
             move=move_after(text, h.end) if h.kind == "ticker" else None,
+            via=h.role.value,
         )
         for h in hits
     ]
@@ -256,3 +341,78 @@ def _to_matches(hits: list[Hit], *, text: str, field: Field) -> list[Match]:
                 matches[i] = replace(match, move=later.move)
                 break
     return matches
+
+
+def _reportable(spec: Spec) -> bool:
+    return not (isinstance(spec, TermSpec) and spec.role is Role.EXCLUDE)
+
+
+def _word_around(text: str, index: int) -> tuple[int, int]:
+    start = end = index
+    while is_word_char(text, start - 1):
+        start -= 1
+    while is_word_char(text, end):
+        end += 1
+    return start, max(end, index + 1)
+
+
+# When several rules turned down one word for one key, the most telling one is reported:
+# a rule between hits ("part of Siemens Energy") over a term's own check ("the word goes
+# on") over the bare-symbol checks that every symbol fails on ordinary words.
+_RANK = {miss: 0 for miss in (Miss.EXCLUDED, Miss.SHADOWED, Miss.BRACKET_TICKER, Miss.TIMEOUT)}
+_RANK.update(
+    {
+        miss: 1
+        for miss in (
+            Miss.CASE,
+            Miss.WORD_GOES_ON,
+            Miss.INSIDE_WORD,
+            Miss.INCOMPLETE,
+            Miss.COMPOUND_TAIL,
+        )
+    }
+)
+_RANK.update(
+    {
+        miss: 2
+        for miss in (
+            Miss.CURRENCY,
+            Miss.BARE_OFF,
+            Miss.BARE_LOWERCASE,
+            Miss.COMMON_WORD,
+            Miss.SHORT_SYMBOL,
+        )
+    }
+)
+
+
+def _near_misses(
+    raw: Sequence[RawMiss], text: str, *, field: Field, found: Sequence[Match]
+) -> list[NearMiss]:
+    """One near miss per key and word (its first place, most telling reason); none where
+    that key did match after all."""
+    result: dict[tuple[str, str], NearMiss] = {}
+    for where, reason, key, detail in raw:
+        if isinstance(where, Hit):
+            start, end = where.start, where.end
+        elif reason is Miss.TIMEOUT:
+            start, end = 0, 0
+        else:
+            start, end = _word_around(text, where)
+        matched = any(
+            m.key == key and m.field == field and m.start < max(end, start + 1) and start < m.end
+            for m in found
+        )
+        ident = (key, fold(text[start:end]))  # "said" ten times is one near miss
+        known = result.get(ident)
+        if not matched and (known is None or _RANK[reason] < _RANK[known.reason]):
+            result[ident] = NearMiss(
+                key=key,
+                field=field,
+                start=start,
+                end=end,
+                word=text[start:end],
+                reason=reason,
+                detail=detail,
+            )
+    return list(result.values())

@@ -81,6 +81,7 @@ class KeywordEntry:
     terms: tuple[str, ...]
     case_sensitive: bool | None = None  # None → all-caps terms of ≤5 letters are case-sensitive
     exclude: tuple[str, ...] = ()
+    regex: tuple[str, ...] = ()  # whole-word regular expressions, see core.regex_terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +107,8 @@ class Match:
     start: int
     end: int
     move: float | None = None  # price move in percent written next to it, e.g. -3.37
+    # how it was recognised: "cashtag" ($SNOW, NASDAQ: NVDA), "bare", "name", "keyword", "regex"
+    via: str = "keyword"
 
 
 # --- channels, subscriptions, delivery -------------------------------------------------------

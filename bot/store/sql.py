@@ -234,7 +234,7 @@ class SqlStore:
             for k in watchlist.keywords:
                 s.add(WatchlistEntryRow(watchlist_id=row.id, kind="keyword", key=k.key, data={
                     "terms": list(k.terms), "exclude": list(k.exclude),
-                    "case_sensitive": k.case_sensitive,
+                    "case_sensitive": k.case_sensitive, "regex": list(k.regex),
                 }))
 
     async def list_watchlists(self) -> list[Watchlist]:
@@ -397,6 +397,15 @@ class SqlStore:
             )).all()
             return [_article(e, title) for e, title in rows]
 
+    async def find_article(self, link: str) -> Article | None:
+        """The newest stored entry with this link (for `why <url>`)."""
+        async with self._tx() as s:
+            row = (await s.execute(
+                select(EntryRow, FeedRow.title).join(FeedRow, FeedRow.id == EntryRow.feed_id)
+                .where(EntryRow.link == link).order_by(EntryRow.seen_at.desc()).limit(1)
+            )).first()
+            return None if row is None else _article(row[0], row[1])
+
 
 def _ticker(key: str, data: dict[str, Any]) -> TickerEntry:
     names = data.get("names")
@@ -405,9 +414,11 @@ def _ticker(key: str, data: dict[str, Any]) -> TickerEntry:
 
 
 def _keyword(key: str, data: dict[str, Any]) -> KeywordEntry:
-    return KeywordEntry(key=key, terms=tuple(data.get("terms") or (key,)),
+    terms = data.get("terms")
+    return KeywordEntry(key=key, terms=(key,) if terms is None else tuple(terms),
                         case_sensitive=data.get("case_sensitive"),
-                        exclude=tuple(data.get("exclude") or ()))
+                        exclude=tuple(data.get("exclude") or ()),
+                        regex=tuple(data.get("regex") or ()))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
