@@ -28,6 +28,7 @@ from bot.feeds.dispatch import SchemeFetcher
 from bot.feeds.fetch import HttpFetcher
 from bot.feeds.sample import SampleFetcher
 from bot.ports import ChatAdapter, Clock
+from bot.reference import load_reference
 from bot.service import DeliveryOutcome, NewsService, PollOutcome
 from bot.store import migrate
 from bot.store.sql import SqlStore
@@ -90,14 +91,15 @@ async def build_app(
     if adapters is None:
         adapters = {name: load_adapter(name) for name in settings.adapters}
     owner = f"{socket.gethostname()}:{os.getpid()}"
+    reference = await asyncio.to_thread(load_reference)  # offline, cached per process
     service = NewsService(
         store=store, fetcher=fetcher, clock=clock, adapters=adapters, owner=owner,
         concurrency=settings.fetch_concurrency, baseline_items=settings.baseline_items,
         baseline_window=timedelta(hours=settings.baseline_window_h),
-        digest_max_items=settings.digest_max_items,
+        digest_max_items=settings.digest_max_items, reference=reference,
     )
     commands = CommandService(store=store, clock=clock,
-                              digest_max_items=settings.digest_max_items)
+                              digest_max_items=settings.digest_max_items, reference=reference)
     return App(settings=settings, store=store, service=service, commands=commands,
                adapters=adapters, http=http, clock=clock)
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
+from bot.cli_watchlist import watchlist_app
 from bot.config import FileConfig, Settings, load_config_file, load_default_config
 from bot.errors import InputError, NewsbotError, ParseError
 
@@ -20,6 +21,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="News alerts for Slack and Discord: feeds matched against watchlists.")
 db_app = typer.Typer(no_args_is_help=True, help="Database maintenance.")
 app.add_typer(db_app, name="db")
+app.add_typer(watchlist_app, name="watchlist")
 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="YAML config file "
                                                 "(default: $NEWSBOT_CONFIG or the bundled demo)")]
@@ -197,11 +199,13 @@ def match(
     """Match JSON lines {"id","title","text"?} against a watchlist: {"id","matches":[…]}."""
     from bot.config import load_watchlist_file
     from bot.core.matching import compile_matcher
+    from bot.reference import load_reference
 
     _settings(config)
     lists = [w.to_watchlist() for w in load_watchlist_file(watchlist).watchlists]
     matcher = compile_matcher(tickers=[t for w in lists for t in w.tickers],
-                              keywords=[k for w in lists for k in w.keywords])
+                              keywords=[k for w in lists for k in w.keywords],
+                              reference=load_reference())
     for _where, row in _read_jsonl(input_file):
         found = matcher.match(title=str(row.get("title") or ""), text=str(row.get("text") or ""),
                               lang=row.get("lang"))
@@ -259,8 +263,11 @@ def why(
     article_title = article.title if article is not None else title
     article_text = article.text if article is not None else text or ""
     article_lang = article.lang if article is not None else None
+    from bot.reference import load_reference
+
     matcher = compile_matcher(tickers=[t for w in lists for t in w.tickers],
-                              keywords=[k for w in lists for k in w.keywords])
+                              keywords=[k for w in lists for k in w.keywords],
+                              reference=load_reference())
     matches, misses = matcher.explain(title=article_title, text=article_text, lang=article_lang)
     answer: Literal["de", "en"] = "de" if lang == "de" else "en"
     print("\n".join(explain_lines(matches, misses, lang=answer)))

@@ -28,7 +28,6 @@ from bot.config import (
     Settings,
     TickerConfig,
     WatchlistFile,
-    _line_of,
     _parse_yaml_model,
 )
 from bot.core.models import KeywordEntry, TickerEntry, Watchlist
@@ -75,66 +74,9 @@ def read_watchlist_file(path: Path) -> list[Watchlist]:
         raise InputError("file not found", location=name) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"cannot read file: {exc}", location=name) from None
-    parsed = _parse_yaml_model(text, name, WatchlistFile)  # YAML syntax and schema
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
-    _check_mapping_keys(node, name)
-    _check_entries(parsed, node, name)
+    # YAML syntax, schema, duplicate keys and entries (see bot.config_checks)
+    parsed = _parse_yaml_model(text, name, WatchlistFile)
     return [w.to_watchlist() for w in parsed.watchlists]
-
-
-def _check_mapping_keys(node: yaml.Node | None, name: str) -> None:
-    """YAML keeps the last of two equal keys silently; a watchlist file must not have any."""
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                line = key.start_mark.line + 1
-                if key.value in seen:
-                    raise InputError(f"duplicate key {key.value!r} (first at line "
-                                     f"{seen[key.value]})", location=f"{name}:{line}")
-                seen[key.value] = line
-            _check_mapping_keys(value, name)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            _check_mapping_keys(item, name)
-
-
-def _check_entries(parsed: WatchlistFile, node: yaml.Node | None, name: str) -> None:
-    def fail(loc: tuple[int | str, ...], message: str) -> InputError:
-        return InputError(message, location=f"{name}:{_line_of(node, loc)}")
-
-    lists: dict[str, int] = {}
-    for i, wl in enumerate(parsed.watchlists):
-        here: tuple[int | str, ...] = ("watchlists", i)
-        label = f"watchlist {wl.name!r}"
-        if wl.name in lists:
-            raise fail(here + ("name",), f"{label}: duplicate watchlist name (first at line "
-                                         f"{lists[wl.name]})")
-        lists[wl.name] = _line_of(node, here + ("name",))
-        entries: list[tuple[str, str, Sequence[TickerConfig | KeywordConfig]]] = [
-            ("tickers", "ticker", wl.tickers), ("keywords", "keyword", wl.keywords)]
-        for field, kind, items in entries:
-            seen: dict[str, int] = {}
-            for j, item in enumerate(items):
-                loc = (*here, field, j)
-                key = item.symbol if isinstance(item, TickerConfig) else item.key
-                entry = f"{label}, {kind} {key!r}"
-                if key.upper() in seen:
-                    what = "symbol" if kind == "ticker" else "keyword key"
-                    raise fail(loc, f"{entry}: duplicate {what} in this watchlist (first at "
-                                    f"line {seen[key.upper()]})")
-                seen[key.upper()] = _line_of(node, loc)
-                for list_field, values in _string_lists(item):
-                    blank = next((n for n, v in enumerate(values) if not v.strip()), None)
-                    if blank is not None:
-                        raise fail((*loc, list_field, blank),
-                                   f"{entry}: {list_field} must not contain empty strings")
-
-
-def _string_lists(item: BaseModel) -> list[tuple[str, list[str]]]:
-    return [(field, value) for field in type(item).model_fields
-            if isinstance(value := getattr(item, field), list)
-            and all(isinstance(v, str) for v in value)]
 
 
 # --- writing a watchlist file ----------------------------------------------------------------

@@ -7,7 +7,7 @@ Nothing is stored when a command is invalid.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from bot.core import commands as c
@@ -36,10 +36,18 @@ HELP_LINES = (
 
 
 class CommandService:
-    def __init__(self, *, store: SqlStore, clock: Clock, digest_max_items: int = 20) -> None:
+    def __init__(
+        self,
+        *,
+        store: SqlStore,
+        clock: Clock,
+        digest_max_items: int = 20,
+        reference: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self._store = store
         self._clock = clock
         self._digest_max_items = digest_max_items
+        self._reference = reference  # company names for tickers without their own
 
     async def handle(self, caller: Caller, text: str) -> Reply:
         existing = await self._store.get_channel(caller.channel)
@@ -132,6 +140,7 @@ class CommandService:
         routing = build_routing(
             [Channel(id=channel.id, ref=channel.ref, subscriptions=tuple(subscriptions))],
             await self._store.list_watchlists(),
+            reference=self._reference,
         )
         articles = await self._store.recent_articles(since=now - timedelta(seconds=window_s))
         items = [

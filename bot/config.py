@@ -125,6 +125,14 @@ class TickerConfig(_Strict):
     names: list[str] | None = None
     exclude: list[str] = Field(default_factory=list)
     bare: bool | None = None
+    extra_names: list[str] = Field(default_factory=list)  # added to the reference names
+
+    @field_validator("extra_names")
+    @classmethod
+    def _no_blank_names(cls, value: list[str]) -> list[str]:
+        if any(not item.strip() for item in value):
+            raise ValueError("names must not be empty")
+        return value
 
     def to_entry(self) -> TickerEntry:
         return TickerEntry(
@@ -132,6 +140,7 @@ class TickerConfig(_Strict):
             names=None if self.names is None else tuple(self.names),
             exclude=tuple(self.exclude),
             bare=self.bare,
+            extra_names=tuple(self.extra_names),
         )
 
 
@@ -267,13 +276,19 @@ def _parse_yaml_model(text: str, name: str, model: type[M]) -> M:
         data = {}
     if not isinstance(data, dict):
         raise InputError("expected a mapping at the top level", location=f"{name}:1")
+    from bot.config_checks import check_mapping_keys, check_watchlists
+
+    check_mapping_keys(node, name, data)
     try:
-        return model.model_validate(data)
+        parsed = model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         loc = tuple(first["loc"])
         lineno = _line_of(node, loc)
         raise InputError(describe_error(first, data, node), location=f"{name}:{lineno}") from None
+    if isinstance(parsed, FileConfig | WatchlistFile):
+        check_watchlists(parsed.watchlists, node, name)
+    return parsed
 
 
 def _line_of(node: yaml.Node | None, loc: tuple[int | str, ...]) -> int:

@@ -70,6 +70,7 @@ class NewsService:
         baseline_items: int = 3,
         baseline_window: timedelta = timedelta(hours=24),
         digest_max_items: int = 20,
+        reference: Mapping[str, tuple[str, ...]] | None = None,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -80,6 +81,7 @@ class NewsService:
         self._baseline_items = baseline_items
         self._baseline_window = baseline_window
         self._digest_max_items = digest_max_items
+        self._reference = reference  # company names for tickers without their own
 
     # --- polling ------------------------------------------------------------------------------
 
@@ -103,7 +105,7 @@ class NewsService:
     async def load_routing(self) -> RoutingTable:
         channels = await self._store.list_channels()
         watchlists = await self._store.list_watchlists()
-        return build_routing(channels, watchlists)
+        return build_routing(channels, watchlists, reference=self._reference)
 
     async def _poll_feed(self, feed: FeedState, routing: RoutingTable) -> PollOutcome:
         url = feed.url

@@ -50,3 +50,11 @@ def test_why_errors(tmp_path: Path) -> None:
     assert_clean_error(newsbot("why", "--url", "https://nowhere.example/a", env=env), 2,
                        "no stored entry", "https://nowhere.example/a")
     assert_clean_error(newsbot("why", "--text", "x", "--lang", "fr", env=env), 2, "--lang")
+
+
+def test_why_uses_reference_names_for_a_ticker_without_names(tmp_path: Path) -> None:
+    wl = tmp_path / "wl.yaml"
+    wl.write_text("watchlists:\n  - name: t\n    tickers:\n      - {symbol: NVDA}\n")
+    proc = newsbot("why", "--watchlist", str(wl), "--text", "Die Nvidia-Aktie steigt.")
+    assert proc.returncode == 0, proc.stderr
+    assert "NVDA ← “Nvidia-Aktie” in the text (company name)" in proc.stdout

@@ -113,3 +113,13 @@ def test_env_example_documents_every_setting() -> None:
     example = (Path(__file__).resolve().parents[1] / ".env.example").read_text()
     for name in Settings.model_fields:
         assert f"NEWSBOT_{name.upper()}=" in example, name
+
+
+def test_duplicate_symbol_in_a_config_watchlist_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "dup.yaml"
+    path.write_text("watchlists:\n  - name: t\n    tickers:\n      - {symbol: SNOW}\n"
+                    "      - {symbol: snow}\n")
+    with pytest.raises(InputError) as info:
+        load_config_file(path)
+    assert str(info.value).startswith(f"{path}:5:")
+    assert "duplicate symbol" in str(info.value) and "'snow'" in str(info.value)

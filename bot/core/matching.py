@@ -159,8 +159,16 @@ class Matcher:
         return _to_matches(_resolve(hits, text, misses), text=text, field=field)
 
 
-def compile_matcher(*, tickers: Iterable[TickerEntry], keywords: Iterable[KeywordEntry]) -> Matcher:
-    """Compile every term once; the Matcher is then cheap to apply to any number of texts."""
+def compile_matcher(
+    *,
+    tickers: Iterable[TickerEntry],
+    keywords: Iterable[KeywordEntry],
+    reference: Mapping[str, tuple[str, ...]] | None = None,
+) -> Matcher:
+    """Compile every term once; the Matcher is then cheap to apply to any number of texts.
+
+    A ticker without `names` gets the `reference` names of its symbol (bot.reference);
+    its `extra_names` are added to whichever names apply."""
     table: dict[str, dict[Spec, None]] = {}  # head → specs, insertion-ordered and deduplicated
     keys: set[str] = set()
     regex_terms: list[RegexTerm] = []
@@ -172,7 +180,10 @@ def compile_matcher(*, tickers: Iterable[TickerEntry], keywords: Iterable[Keywor
     for ticker in tickers:
         keys.add(ticker.symbol)
         add(fold(ticker.symbol), SymbolSpec.build(key=ticker.symbol, bare=ticker.bare))
-        for name in (n for raw in ticker.names or () for n in spellings(raw)):
+        names = ticker.names
+        if names is None:
+            names = reference.get(ticker.symbol, ()) if reference is not None else ()
+        for name in (n for raw in (*names, *ticker.extra_names) for n in spellings(raw)):
             case_sensitive = default_case_sensitive(name)
             pattern = term_pattern(name, case_sensitive=case_sensitive, inflection=Inflection.NAME)
             spec = TermSpec(

@@ -73,6 +73,7 @@ class TickerEntry:
     names: tuple[str, ...] | None = None
     exclude: tuple[str, ...] = ()
     bare: bool | None = None  # force bare-symbol matching on/off; None → decide by rule
+    extra_names: tuple[str, ...] = ()  # added to the names above or the reference names
 
 
 @dataclass(frozen=True, slots=True)

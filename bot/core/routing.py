@@ -4,7 +4,7 @@ A subscription target is one of:
 - `watchlist:NAME` — every entry of that watchlist;
 - a key defined in some watchlist (`SNOW`, `DEEPSEEK`) — that entry;
 - an unknown symbol-shaped target (`NVDA`) — an implicit ticker with its symbol forms
-  (reference company names arrive with #3);
+  and the reference company names passed to `build_routing` ("Nvidia");
 - anything else (`Quantencomputer`) — an implicit keyword with that one term.
 """
 
@@ -82,7 +82,12 @@ class RoutingTable:
         return routes
 
 
-def build_routing(channels: Iterable[Channel], watchlists: Sequence[Watchlist]) -> RoutingTable:
+def build_routing(
+    channels: Iterable[Channel],
+    watchlists: Sequence[Watchlist],
+    *,
+    reference: Mapping[str, tuple[str, ...]] | None = None,
+) -> RoutingTable:
     entries: dict[tuple[str, str], Entry] = {}
     channel_keys: dict[int, frozenset[str]] = {}
     for channel in channels:
@@ -98,5 +103,6 @@ def build_routing(channels: Iterable[Channel], watchlists: Sequence[Watchlist]) 
     matcher = compile_matcher(
         tickers=[e for e in entries.values() if isinstance(e, TickerEntry)],
         keywords=[e for e in entries.values() if isinstance(e, KeywordEntry)],
+        reference=reference,
     )
     return RoutingTable(matcher=matcher, channel_keys=channel_keys)

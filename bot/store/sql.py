@@ -230,6 +230,7 @@ class SqlStore:
                 s.add(WatchlistEntryRow(watchlist_id=row.id, kind="ticker", key=t.symbol, data={
                     "names": None if t.names is None else list(t.names),
                     "exclude": list(t.exclude), "bare": t.bare,
+                    "extra_names": list(t.extra_names),
                 }))
             for k in watchlist.keywords:
                 s.add(WatchlistEntryRow(watchlist_id=row.id, kind="keyword", key=k.key, data={
@@ -410,7 +411,8 @@ class SqlStore:
 def _ticker(key: str, data: dict[str, Any]) -> TickerEntry:
     names = data.get("names")
     return TickerEntry(symbol=key, names=None if names is None else tuple(names),
-                       exclude=tuple(data.get("exclude") or ()), bare=data.get("bare"))
+                       exclude=tuple(data.get("exclude") or ()), bare=data.get("bare"),
+                       extra_names=tuple(data.get("extra_names") or ()))
 
 
 def _keyword(key: str, data: dict[str, Any]) -> KeywordEntry:
