@@ -131,6 +131,7 @@ def build_digest(
             key=key,
             tags=tuple(tags),
             move=move_of(key, story.matches),
+            uid=article.uid,
         )
         grouped.setdefault(key, []).append((story, entry))
 

@@ -160,6 +160,9 @@ class DigestItem:
     key: str  # the key it is grouped under
     tags: tuple[str, ...] = ()  # other keys it matched
     move: float | None = None
+    uid: str = ""  # the article's uid within its feed: lets a later step (LLM) find the text
+    # other feeds that carried the same story, folded into this item ("+2 sources")
+    also_in: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
