@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 from bot.core.i18n import format_move, t
 from bot.core.match_specs import Miss
-from bot.core.matching import NearMiss
 from bot.core.models import Lang, Match
+from bot.core.near_misses import NearMiss
 
 # msgids (English source text) of the near-miss reasons; {word}, {key}, {detail}
 _MISS_TEXT: dict[Miss, str] = {

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, cast
 
 import ahocorasick  # C extension without stubs
@@ -33,6 +33,7 @@ import ahocorasick  # C extension without stubs
 from bot.core.lexicon import COMMON_WORDS, NAME_CONFUSERS
 from bot.core.match_specs import Hit, Miss, Role, Spec, SymbolSpec, TermSpec
 from bot.core.models import Field, KeywordEntry, Match, MatchKind, TickerEntry
+from bot.core.near_misses import NearMiss, RawMiss, near_misses
 from bot.core.regex_terms import RegexTerm, compile_regex_term
 from bot.core.term_patterns import (
     Inflection,
@@ -55,19 +56,6 @@ MAX_NEAR_MISSES_PER_KEY = 3
 _NAME_TO_SYMBOL_GAP = re.compile(r"[\s(\[,:]{0,4}\Z")
 # "Arlington Asset Investment (" — a capitalised word and an opening bracket
 _NAME_THEN_BRACKET = re.compile(r"[A-ZÄÖÜ][\w.&'’-]*\s*\(\Z")
-
-
-@dataclass(frozen=True, slots=True)
-class NearMiss:
-    """A place where a term almost matched, and the rule that said no (for `why`)."""
-
-    key: str
-    field: Field
-    start: int
-    end: int
-    word: str  # the word as it stands in the text: "Kiel", "said", "Siemens"
-    reason: Miss
-    detail: str = ""  # the exclude phrase or longer name that won, when there is one
 
 
 class Matcher:
@@ -116,7 +104,7 @@ class Matcher:
             if value:
                 raw: list[RawMiss] = []
                 found.extend(self._match_field(value, field=field, common=common, misses=raw))
-                misses.extend(_near_misses(raw, value, field=field, found=found))
+                misses.extend(near_misses(raw, value, field=field, found=found))
         per_key: dict[str, int] = {}
         kept: list[NearMiss] = []
         for miss in misses:
@@ -252,7 +240,6 @@ def _common_words(lang: str | None) -> frozenset[str]:
     return COMMON_WORDS.get(base, COMMON_WORDS["de"] | COMMON_WORDS["en"])
 
 
-RawMiss = tuple[Hit | int, Miss, str, str]  # (hit or position, reason, key, detail)
 
 
 def _resolve(hits: list[Hit], text: str, misses: list[RawMiss] | None = None) -> list[Hit]:
@@ -356,74 +343,3 @@ def _to_matches(hits: list[Hit], *, text: str, field: Field) -> list[Match]:
 
 def _reportable(spec: Spec) -> bool:
     return not (isinstance(spec, TermSpec) and spec.role is Role.EXCLUDE)
-
-
-def _word_around(text: str, index: int) -> tuple[int, int]:
-    start = end = index
-    while is_word_char(text, start - 1):
-        start -= 1
-    while is_word_char(text, end):
-        end += 1
-    return start, max(end, index + 1)
-
-
-# When several rules turned down one word for one key, the most telling one is reported:
-# a rule between hits ("part of Siemens Energy") over a term's own check ("the word goes
-# on") over the bare-symbol checks that every symbol fails on ordinary words.
-_RANK = {miss: 0 for miss in (Miss.EXCLUDED, Miss.SHADOWED, Miss.BRACKET_TICKER, Miss.TIMEOUT)}
-_RANK.update(
-    {
-        miss: 1
-        for miss in (
-            Miss.CASE,
-            Miss.WORD_GOES_ON,
-            Miss.INSIDE_WORD,
-            Miss.INCOMPLETE,
-            Miss.COMPOUND_TAIL,
-        )
-    }
-)
-_RANK.update(
-    {
-        miss: 2
-        for miss in (
-            Miss.CURRENCY,
-            Miss.BARE_OFF,
-            Miss.BARE_LOWERCASE,
-            Miss.COMMON_WORD,
-            Miss.SHORT_SYMBOL,
-        )
-    }
-)
-
-
-def _near_misses(
-    raw: Sequence[RawMiss], text: str, *, field: Field, found: Sequence[Match]
-) -> list[NearMiss]:
-    """One near miss per key and word (its first place, most telling reason); none where
-    that key did match after all."""
-    result: dict[tuple[str, str], NearMiss] = {}
-    for where, reason, key, detail in raw:
-        if isinstance(where, Hit):
-            start, end = where.start, where.end
-        elif reason is Miss.TIMEOUT:
-            start, end = 0, 0
-        else:
-            start, end = _word_around(text, where)
-        matched = any(
-            m.key == key and m.field == field and m.start < max(end, start + 1) and start < m.end
-            for m in found
-        )
-        ident = (key, fold(text[start:end]))  # "said" ten times is one near miss
-        known = result.get(ident)
-        if not matched and (known is None or _RANK[reason] < _RANK[known.reason]):
-            result[ident] = NearMiss(
-                key=key,
-                field=field,
-                start=start,
-                end=end,
-                word=text[start:end],
-                reason=reason,
-                detail=detail,
-            )
-    return list(result.values())
