@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.clock import SystemClock
 from bot.command_service import CommandService
@@ -27,7 +28,7 @@ from bot.errors import InputError
 from bot.feeds.dispatch import SchemeFetcher
 from bot.feeds.fetch import HttpFetcher
 from bot.feeds.sample import SampleFetcher
-from bot.ports import ChatAdapter, Clock
+from bot.ports import ChatAdapter, Clock, Summarizer
 from bot.reference import load_reference
 from bot.service import DeliveryOutcome, NewsService, PollOutcome
 from bot.store import migrate
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 # adapters are imported lazily, so a Slack-only install never imports discord.py
 ADAPTER_FACTORIES = {"console": "adapters.console.adapter:ConsoleAdapter"}
+SUMMARIZER_FACTORY = "adapters.llm.openai_compat:OpenAICompatSummarizer"
 
 
 @dataclass
@@ -56,6 +58,8 @@ class App:
     async def close(self) -> None:
         for adapter in self.adapters.values():
             await adapter.stop()
+        for closer in self.closers:
+            await closer()
         await self.http.close()
         await self.store.close()
 
@@ -74,6 +78,28 @@ def load_adapter(name: str, **kwargs: Any) -> ChatAdapter:
     return adapter
 
 
+def load_summarizer(settings: Settings) -> Summarizer | None:
+    """The optional LLM summarizer/translator: only when a base URL and a model are set."""
+    if not (settings.llm_base_url and settings.llm_model):
+        if settings.llm_base_url or settings.llm_model:
+            log.warning("LLM not used: set both NEWSBOT_LLM_BASE_URL and NEWSBOT_LLM_MODEL")
+        return None
+    module_name, _, attr = SUMMARIZER_FACTORY.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise InputError(f"the LLM summarizer needs its extra: pip install 'newsbot[llm]' "
+                         f"({exc})") from None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    summarizer: Summarizer = getattr(module, attr)(
+        base_url=settings.llm_base_url, api_key=key, model=settings.llm_model,
+        timeout_s=settings.llm_timeout_s,
+    )
+    host = urlsplit(settings.llm_base_url).hostname  # never userinfo or a key in a query
+    log.info("LLM summaries via %s (model %s)", host, settings.llm_model)
+    return summarizer
+
+
 async def build_app(
     settings: Settings,
     *,
@@ -81,6 +107,9 @@ async def build_app(
     clock: Clock | None = None,
 ) -> App:
     clock = clock or SystemClock()
+    summarizer = load_summarizer(settings)  # first: a missing extra fails before any I/O
+    closer = getattr(summarizer, "close", None)
+    closers: list[Any] = [closer] if closer is not None else []
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     store = SqlStore(url=settings.database_url)
     http = HttpFetcher(user_agent=settings.fetch_user_agent,
@@ -97,11 +126,13 @@ async def build_app(
         concurrency=settings.fetch_concurrency, baseline_items=settings.baseline_items,
         baseline_window=timedelta(hours=settings.baseline_window_h),
         digest_max_items=settings.digest_max_items, reference=reference,
+        summarizer=summarizer,
     )
     commands = CommandService(store=store, clock=clock,
-                              digest_max_items=settings.digest_max_items, reference=reference)
+                              digest_max_items=settings.digest_max_items, reference=reference,
+                              summarizer=summarizer)
     return App(settings=settings, store=store, service=service, commands=commands,
-               adapters=adapters, http=http, clock=clock)
+               adapters=adapters, http=http, clock=clock, closers=closers)
 
 
 async def sync_config(store: SqlStore, config: FileConfig, clock: Clock) -> None:

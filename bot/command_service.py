@@ -15,7 +15,8 @@ from bot.core.digest import build_digest
 from bot.core.i18n import t
 from bot.core.models import Caller, Channel, Lang, Mode, PendingItem, Reply
 from bot.core.routing import build_routing
-from bot.ports import Clock
+from bot.localize import articles_by_key, localize_digest
+from bot.ports import Clock, Summarizer
 from bot.service import summarize_article
 from bot.store.sql import SqlStore
 
@@ -43,11 +44,13 @@ class CommandService:
         clock: Clock,
         digest_max_items: int = 20,
         reference: Mapping[str, tuple[str, ...]] | None = None,
+        summarizer: Summarizer | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._digest_max_items = digest_max_items
         self._reference = reference  # company names for tickers without their own
+        self._summarizer = summarizer  # optional LLM: summaries in the channel's language
 
     async def handle(self, caller: Caller, text: str) -> Reply:
         existing = await self._store.get_channel(caller.channel)
@@ -152,4 +155,7 @@ class CommandService:
         digest = build_digest(items=items, lang=lang, timezone=channel.timezone, now=now,
                               instant=False, summarize=summarize_article,
                               max_items=self._digest_max_items)
+        digest = await localize_digest(digest, articles=articles_by_key(articles),
+                                       summarizer=self._summarizer,
+                                       label=f"{channel.ref} /news summary")
         return Reply(lines=(), digest=digest, ephemeral=False)

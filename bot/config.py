@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_model: str | None = None
+    llm_timeout_s: float = Field(default=20.0, gt=0)  # per article (bot.localize bounds a digest)
 
     fetch_allow_networks: CommaList = Field(default_factory=list)
     fetch_user_agent: str = "newsbot/0.1 (+https://github.com/newsbot/newsbot)"

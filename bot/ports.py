@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.core.models import Caller, Digest, Reply
+from bot.core.models import Caller, Digest, Lang, Reply
 
 
 class Clock(Protocol):
@@ -63,3 +63,24 @@ class ChatAdapter(Protocol):
         ...
 
     async def send_notice(self, channel_id: str, text: str) -> None: ...
+
+
+class Summarizer(Protocol):
+    """Condenses an article, in `target_lang`, translating when the article is in another.
+
+    Optional (an LLM behind an OpenAI-compatible endpoint); without one the extractive
+    summary stands. Returns plain text of at most `max_chars` characters; raises
+    `TransientError` (timeouts, rate limits, 5xx, an unusable answer) or `PermanentError`
+    (bad credentials, unknown model) on failure, and the caller keeps the extractive summary.
+    """
+
+    async def summarize(
+        self,
+        *,
+        title: str,
+        text: str,
+        source_lang: str | None,
+        target_lang: Lang,
+        focus: Sequence[str],
+        max_chars: int,
+    ) -> str: ...

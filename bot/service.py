@@ -25,7 +25,8 @@ from bot.core.schedule import (
 from bot.core.summarize import summarize
 from bot.errors import FetchError, ParseError, PermanentError, TransientError
 from bot.feeds.parse import parse_feed
-from bot.ports import ChatAdapter, Clock, FeedFetcher
+from bot.localize import articles_by_key, localize_digest
+from bot.ports import ChatAdapter, Clock, FeedFetcher, Summarizer
 from bot.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -71,6 +72,7 @@ class NewsService:
         baseline_window: timedelta = timedelta(hours=24),
         digest_max_items: int = 20,
         reference: Mapping[str, tuple[str, ...]] | None = None,
+        summarizer: Summarizer | None = None,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -82,6 +84,7 @@ class NewsService:
         self._baseline_window = baseline_window
         self._digest_max_items = digest_max_items
         self._reference = reference  # company names for tickers without their own
+        self._summarizer = summarizer  # optional LLM: summaries in the channel's language
 
     # --- polling ------------------------------------------------------------------------------
 
@@ -193,6 +196,10 @@ class NewsService:
             items=items, lang=channel.lang, timezone=channel.timezone, now=now,
             instant=channel.mode is Mode.INSTANT, summarize=summarize_article,
             max_items=self._digest_max_items,
+        )
+        digest = await localize_digest(
+            digest, articles=articles_by_key(item.article for item in items),
+            summarizer=self._summarizer, label=name,
         )
         ids = [item.delivery_id for item in items]
         try:

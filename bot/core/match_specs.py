@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 from bot.core.lexicon import (
     APOSTROPHES,
@@ -52,7 +53,7 @@ class Miss(Enum):
 
 
 # which of several hits of one key at one position names it best
-_PRIORITY = {
+PRIORITY = {
     Role.CASHTAG: 0,
     Role.NAME: 1,
     Role.KEYWORD: 1,
@@ -62,8 +63,10 @@ _PRIORITY = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
+    """A candidate that passed its term's checks (a tuple: made thousands of times per
+    second, and a frozen dataclass costs several times as much to create)."""
+
     key: str
     kind: MatchKind
     role: Role
@@ -74,7 +77,7 @@ class Hit:
 
     @property
     def priority(self) -> int:
-        return _PRIORITY[self.role]
+        return PRIORITY[self.role]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +91,9 @@ class TermSpec:
     needs_capital: bool  # an all-lowercase spelling is an ordinary word: "apple", "intel"
     fused_prefix_ok: bool  # an acronym that may follow "Gen": "GenAI"
     plain: str  # the term folded, for the common-word rules
+    case_sensitive: bool = False  # the pattern checks case exactly ("KI", "SAP")
 
-    def find(self, text: str, start: int, common: frozenset[str]) -> Hit | Miss:
+    def find(self, text: str, start: int, common: frozenset[str], why: bool = False) -> Hit | Miss:
         hit_start = start
         if is_word_char(text, start - 1):
             fused = _fused_prefix_start(text, start) if self.fused_prefix_ok else None
@@ -98,12 +102,13 @@ class TermSpec:
             hit_start = fused
         found = self.pattern.match(text, start)
         if found is None:
-            return self._why_no_pattern(text, start)
+            # the precise reason costs a second look: only `why` wants it
+            return self._why_no_pattern(text, start) if why else Miss.WORD_GOES_ON
         end = extend_right(text, found.end())
         if end is None:
             return Miss.WORD_GOES_ON
         core_end = found.end("core")
-        if self.needs_capital and not any(c.isupper() for c in text[start:core_end]):
+        if self.needs_capital and text[start:core_end].lower() == text[start:core_end]:
             return Miss.CASE
         if (
             self.role is Role.NAME
@@ -149,11 +154,16 @@ class SymbolSpec:
     letters: int
     bare: bool | None  # the TickerEntry's force on/off
 
+    @property
+    def may_be_bare(self) -> bool:
+        """Whether a bare mention can ever count (the common-word test comes later)."""
+        return self.bare is True or (self.bare is None and self.letters >= 2)
+
     @classmethod
     def build(cls, *, key: str, bare: bool | None) -> SymbolSpec:
         return cls(key=key, letters=sum(c.isalpha() for c in key), bare=bare)
 
-    def find(self, text: str, start: int, common: frozenset[str]) -> Hit | Miss:
+    def find(self, text: str, start: int, common: frozenset[str], why: bool = False) -> Hit | Miss:
         before = text[start - 1] if start else ""
         if before == "$":
             # "$SNOW" or "$snow", but not "US$…" or "$$"
@@ -162,9 +172,11 @@ class SymbolSpec:
             return self._hit(text, start - 1, start, Role.CASHTAG)
         if is_word_char(text, start - 1):
             return Miss.INSIDE_WORD
-        exchange = exchange_start(text, start)
-        if exchange is not None:
-            return self._hit(text, exchange, start, Role.CASHTAG)
+        # the regex look-back only where a colon stands close before: "NASDAQ: NVDA"
+        if ":" in text[max(0, start - 3) : start]:
+            exchange = exchange_start(text, start)
+            if exchange is not None:
+                return self._hit(text, exchange, start, Role.CASHTAG)
         if self.bare is False:
             return Miss.BARE_OFF
         if text[start : start + len(self.key)] != self.key:

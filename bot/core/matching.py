@@ -26,22 +26,28 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, cast
 
-import ahocorasick  # C extension without stubs
-
+from bot.core.automaton import Automaton
 from bot.core.lexicon import COMMON_WORDS, NAME_CONFUSERS
-from bot.core.match_specs import Hit, Miss, Role, Spec, SymbolSpec, TermSpec
+from bot.core.match_specs import PRIORITY, Hit, Miss, Role, Spec, SymbolSpec, TermSpec
 from bot.core.models import Field, KeywordEntry, Match, MatchKind, TickerEntry
 from bot.core.near_misses import NearMiss, RawMiss, near_misses
 from bot.core.regex_terms import RegexTerm, compile_regex_term
+from bot.core.scan_keys import (
+    CAMEL_SEAM,
+    Casing,
+    camel_head,
+    cashtag_keys,
+    scan_text,
+    symbol_keys,
+    term_keys,
+)
 from bot.core.term_patterns import (
     Inflection,
     default_case_sensitive,
     fold,
     head_key,
     is_acronym,
-    is_word_char,
     move_after,
     spellings,
     term_pattern,
@@ -58,6 +64,17 @@ _NAME_TO_SYMBOL_GAP = re.compile(r"[\s(\[,:]{0,4}\Z")
 _NAME_THEN_BRACKET = re.compile(r"[A-ZÄÖÜ][\w.&'’-]*\s*\(\Z")
 
 
+Keyed = Mapping[str, tuple[int, Sequence[Spec]]]  # scan key → (offset of the term, specs)
+
+
+def _scanner(table: Keyed | None) -> tuple[Automaton, list[tuple[int, tuple[Spec, ...]]]] | None:
+    """The automaton over `table`'s keys and, by key index, (offset, specs)."""
+    if not table:
+        return None
+    keys = list(table)
+    return Automaton(keys), [(table[k][0], tuple(table[k][1])) for k in keys]
+
+
 class Matcher:
     """All watchlist entries, compiled. Build it with `compile_matcher`; reuse it."""
 
@@ -67,18 +84,18 @@ class Matcher:
         specs_by_head: Mapping[str, Sequence[Spec]],
         keys: frozenset[str],
         regex_terms: Sequence[RegexTerm] = (),
+        folded_keys: Keyed | None = None,
+        cased_keys: Keyed | None = None,
+        camel_heads: Mapping[str, Sequence[Spec]] | None = None,
     ):
         self.keys = keys
         self._regex_terms = tuple(regex_terms)
-        self._automaton: Any = None  # ahocorasick.Automaton: untyped C extension
-        if specs_by_head:
-            automaton = ahocorasick.Automaton()
-            for head, specs in specs_by_head.items():
-                # whether any spec may start inside a word ("GenAI"); most may not
-                fused = any(isinstance(s, TermSpec) and s.fused_prefix_ok for s in specs)
-                automaton.add_word(head, (len(head), tuple(specs), fused))
-            automaton.make_automaton()
-            self._automaton = automaton
+        self._specs_by_head = specs_by_head
+        # the first-word automaton of `explain`, built when first asked
+        self._slow: tuple[Automaton, list[tuple[str, tuple[Spec, ...]]]] | None = None
+        self._folded = _scanner(folded_keys)
+        self._cased = _scanner(cased_keys)
+        self._camel = {head: tuple(specs) for head, specs in (camel_heads or {}).items()}
 
     def match(self, *, title: str, text: str, lang: str | None = None) -> tuple[Match, ...]:
         """Every hit in title and text; at most one Match per (key, field, start)."""
@@ -86,7 +103,10 @@ class Matcher:
         found: list[Match] = []
         for field, value in zip(_FIELDS, (title, text), strict=True):
             if value:
-                found.extend(self._match_field(value, field=field, common=common, misses=None))
+                hits = self._scan(value, common)
+                hits.extend(self._regex_hits(value, None))
+                if hits:
+                    found.extend(_to_matches(_resolve(hits, value), text=value, field=field))
         return tuple(found)
 
     def keys_in(self, *, title: str, text: str, lang: str | None = None) -> frozenset[str]:
@@ -95,15 +115,17 @@ class Matcher:
     def explain(
         self, *, title: str, text: str, lang: str | None = None
     ) -> tuple[tuple[Match, ...], tuple[NearMiss, ...]]:
-        """The matches, and the near misses with their reasons: one per key and word, at
-        most `MAX_NEAR_MISSES_PER_KEY` per key, so a long article stays readable."""
+        """The matches (exactly those of `match`), and the near misses with their reasons:
+        one per key and word, at most `MAX_NEAR_MISSES_PER_KEY` per key."""
         common = _common_words(lang)
-        found: list[Match] = []
+        found = self.match(title=title, text=text, lang=lang)
         misses: list[NearMiss] = []
         for field, value in zip(_FIELDS, (title, text), strict=True):
             if value:
                 raw: list[RawMiss] = []
-                found.extend(self._match_field(value, field=field, common=common, misses=raw))
+                hits = self._slow_scan(value, common, raw)
+                hits.extend(self._regex_hits(value, raw))
+                _resolve(hits, value, raw)
                 misses.extend(near_misses(raw, value, field=field, found=found))
         per_key: dict[str, int] = {}
         kept: list[NearMiss] = []
@@ -111,30 +133,54 @@ class Matcher:
             per_key[miss.key] = per_key.get(miss.key, 0) + 1
             if per_key[miss.key] <= MAX_NEAR_MISSES_PER_KEY:
                 kept.append(miss)
-        return tuple(found), tuple(kept)
+        return found, tuple(kept)
 
-    def _match_field(
-        self,
-        text: str,
-        *,
-        field: Field,
-        common: frozenset[str],
-        misses: list[RawMiss] | None,
-    ) -> list[Match]:
+    def _scan(self, text: str, common: frozenset[str]) -> list[Hit]:
+        """The hot path: only positions the keys already put on word boundaries."""
         hits: list[Hit] = []
-        explaining = misses is not None
-        if self._automaton is not None:
-            for end, value in self._automaton.iter(fold(text)):
-                head_len, specs, fused = cast(tuple[int, tuple[Spec, ...], bool], value)
-                start = end - head_len + 1
-                if not fused and not explaining and is_word_char(text, start - 1):
-                    continue  # inside a word: "said", "Rheinmetall" (the cheap, common case)
+        cased = scan_text(text)
+        # a key's start, minus the pad, plus the term's offset in the key
+        for scanner, scan in ((self._folded, fold(cased)), (self._cased, cased)):
+            if scanner is None:
+                continue
+            automaton, values = scanner
+            for index, key_start, _ in automaton.find(scan):
+                offset, specs = values[index]
+                start = key_start - 1 + offset
                 for spec in specs:
                     hit = spec.find(text, start, common)
                     if hit.__class__ is Hit:
                         hits.append(hit)
-                    elif misses is not None and _reportable(spec):
-                        misses.append((start, cast(Miss, hit), spec.key, ""))
+        if self._camel:
+            for seam in CAMEL_SEAM.finditer(text):
+                end = seam.end()
+                start = cased.rfind(" ", 0, end + 1)  # scan index of the space = word start
+                for spec in self._camel.get(fold(text[start:end]), ()):
+                    hit = spec.find(text, start, common)
+                    if hit.__class__ is Hit:
+                        hits.append(hit)
+        return hits
+
+    def _slow_scan(self, text: str, common: frozenset[str], misses: list[RawMiss]) -> list[Hit]:
+        """Every occurrence of every first word, inside words too, with reasons for `why`."""
+        if self._slow is None and self._specs_by_head:
+            heads = list(self._specs_by_head)
+            self._slow = Automaton(heads), [(h, tuple(self._specs_by_head[h])) for h in heads]
+        hits: list[Hit] = []
+        if self._slow is None:
+            return hits
+        automaton, values = self._slow
+        for index, start, _ in automaton.find(fold(text)):
+            for spec in values[index][1]:
+                hit = spec.find(text, start, common, why=True)
+                if hit.__class__ is Hit:
+                    hits.append(hit)
+                elif isinstance(hit, Miss) and _reportable(spec):
+                    misses.append((start, hit, spec.key, ""))
+        return hits
+
+    def _regex_hits(self, text: str, misses: list[RawMiss] | None) -> list[Hit]:
+        hits: list[Hit] = []
         for term in self._regex_terms:
             result = term.find_all(text)
             if isinstance(result, Miss):
@@ -142,9 +188,7 @@ class Matcher:
                     misses.append((0, result, term.key, term.source))
             else:
                 hits.extend(result)
-        if not hits:
-            return []
-        return _to_matches(_resolve(hits, text, misses), text=text, field=field)
+        return hits
 
 
 def compile_matcher(
@@ -158,12 +202,38 @@ def compile_matcher(
     A ticker without `names` gets the `reference` names of its symbol (bot.reference);
     its `extra_names` are added to whichever names apply."""
     table: dict[str, dict[Spec, None]] = {}  # head → specs, insertion-ordered and deduplicated
+    folded: dict[str, tuple[int, dict[Spec, None]]] = {}  # scan key → (offset, specs)
+    camel: dict[str, dict[Spec, None]] = {}  # one-word short term → specs (see scan_keys)
+    cased: dict[str, tuple[int, dict[Spec, None]]] = {}
     keys: set[str] = set()
     regex_terms: list[RegexTerm] = []
 
-    def add(head: str, spec: Spec) -> None:
-        if head:
-            table.setdefault(head, {})[spec] = None
+    def add(head: str, spec: Spec, term: str = "") -> None:
+        if not head:
+            return
+        table.setdefault(head, {})[spec] = None
+        if isinstance(spec, SymbolSpec):
+            for key, offset in cashtag_keys(spec.key):
+                folded.setdefault(key, (offset, {}))[1][spec] = None
+            for key, offset in symbol_keys(spec.key, bare=spec.may_be_bare):
+                cased.setdefault(key, (offset, {}))[1][spec] = None
+            return
+        inflection = Inflection.KEYWORD if spec.role is Role.KEYWORD else Inflection.NAME
+        casing = Casing.ANY
+        if spec.needs_capital:
+            casing = Casing.CAPITALISED
+        elif spec.case_sensitive:
+            casing = Casing.EXACT
+        folded_keys, cased_keys = term_keys(
+            term, inflection=inflection, fused_prefix_ok=spec.fused_prefix_ok, casing=casing
+        )
+        for key, offset in folded_keys:
+            folded.setdefault(key, (offset, {}))[1][spec] = None
+        for key, offset in cased_keys:
+            cased.setdefault(key, (offset, {}))[1][spec] = None
+        seam_word = camel_head(term) if spec.role is not Role.EXCLUDE else None
+        if seam_word is not None:
+            camel.setdefault(seam_word, {})[spec] = None
 
     for ticker in tickers:
         keys.add(ticker.symbol)
@@ -182,12 +252,13 @@ def compile_matcher(
                 needs_capital=not case_sensitive and name != name.lower(),
                 fused_prefix_ok=False,
                 plain=fold(name),
+                case_sensitive=case_sensitive,
             )
-            add(head_key(name), spec)
+            add(head_key(name), spec, name)
             for confuser in NAME_CONFUSERS.get(fold(name), ()):
-                add(head_key(confuser), _exclude_spec(ticker.symbol, "ticker", confuser))
+                add(head_key(confuser), _exclude_spec(ticker.symbol, "ticker", confuser), confuser)
         for phrase in (p for raw in ticker.exclude for p in spellings(raw)):
-            add(head_key(phrase), _exclude_spec(ticker.symbol, "ticker", phrase))
+            add(head_key(phrase), _exclude_spec(ticker.symbol, "ticker", phrase), phrase)
     for keyword in keywords:
         keys.add(keyword.key)
         for term in (t for raw in keyword.terms for t in spellings(raw)):
@@ -207,10 +278,11 @@ def compile_matcher(
                 needs_capital=False,
                 fused_prefix_ok=is_acronym(term),
                 plain=fold(term),
+                case_sensitive=case_sensitive,
             )
-            add(head_key(term), spec)
+            add(head_key(term), spec, term)
         for phrase in (p for raw in keyword.exclude for p in spellings(raw)):
-            add(head_key(phrase), _exclude_spec(keyword.key, "keyword", phrase))
+            add(head_key(phrase), _exclude_spec(keyword.key, "keyword", phrase), phrase)
         for source in keyword.regex:
             rx = compile_regex_term(source, case_sensitive=keyword.case_sensitive is not False)
             regex_terms.append(
@@ -220,6 +292,9 @@ def compile_matcher(
         specs_by_head={head: tuple(specs) for head, specs in table.items()},
         keys=frozenset(keys),
         regex_terms=regex_terms,
+        folded_keys={k: (off, tuple(specs)) for k, (off, specs) in folded.items()},
+        cased_keys={k: (off, tuple(specs)) for k, (off, specs) in cased.items()},
+        camel_heads={head: tuple(specs) for head, specs in camel.items()},
     )
 
 
@@ -235,9 +310,13 @@ def _exclude_spec(key: str, kind: MatchKind, phrase: str) -> TermSpec:
     )
 
 
+_ANY_LANGUAGE = COMMON_WORDS["de"] | COMMON_WORDS["en"]
+
+
 def _common_words(lang: str | None) -> frozenset[str]:
-    base = (lang or "").replace("_", "-").split("-")[0].lower()
-    return COMMON_WORDS.get(base, COMMON_WORDS["de"] | COMMON_WORDS["en"])
+    if lang is None:
+        return _ANY_LANGUAGE
+    return COMMON_WORDS.get(lang.replace("_", "-").split("-")[0].lower(), _ANY_LANGUAGE)
 
 
 
@@ -256,7 +335,12 @@ def _resolve(hits: list[Hit], text: str, misses: list[RawMiss] | None = None) ->
             elif misses is not None:
                 misses.append((h, Miss.EXCLUDED, h.key, text[phrase.start : phrase.end]))
         kept = survivors
-    in_brackets = [h for h in kept if _is_ticker_in_brackets(h, text, kept)]
+    in_brackets = [
+        h
+        for h in kept
+        if h.role is Role.KEYWORD and text[h.start - 1 : h.start] == "("
+        and _is_ticker_in_brackets(h, text, kept)
+    ]
     if in_brackets:
         kept = [h for h in kept if h not in in_brackets]
         if misses is not None:
@@ -267,7 +351,7 @@ def _resolve(hits: list[Hit], text: str, misses: list[RawMiss] | None = None) ->
     )
     shadowed: set[Hit] = set()
     cover: Hit | None = None
-    for hit in names:
+    for hit in names if len(names) > 1 else ():
         if cover is not None and hit.core_end <= cover.core_end:
             inside = (hit.core_start, hit.core_end) != (cover.core_start, cover.core_end)
             if inside and hit.key != cover.key:
@@ -279,9 +363,9 @@ def _resolve(hits: list[Hit], text: str, misses: list[RawMiss] | None = None) ->
             cover = hit
     # per key: drop hits covered by an earlier or longer hit of the same key
     result: list[Hit] = []
-    ordered = sorted(
-        (h for h in kept if h not in shadowed), key=lambda h: (h.key, h.start, -h.end, h.priority)
-    )
+    if shadowed:
+        kept = [h for h in kept if h not in shadowed]
+    ordered = sorted(kept, key=lambda h: (h.key, h.start, -h.end, PRIORITY[h.role]))
     reach: dict[str, int] = {}
     for hit in ordered:
         if hit.end <= reach.get(hit.key, -1):
