@@ -26,9 +26,10 @@ ENGINE = "ahocorasick_rs" if _rs is not None else "pyahocorasick"
 class Automaton:
     """Finds every occurrence of every key, overlapping ones included."""
 
-    def __init__(self, keys: Sequence[str], *, engine: str = ENGINE) -> None:
+    def __init__(self, keys: Sequence[str], *, engine: str | None = None) -> None:
         if not keys:
             raise ValueError("an automaton needs at least one key")
+        engine = engine or ENGINE
         self.engine = engine
         self._rs: Any = None
         self._py: Any = None
