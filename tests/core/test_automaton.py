@@ -10,8 +10,9 @@ import pytest
 
 from bot.core import automaton
 from bot.core.automaton import Automaton
-from bot.core.matching import _common_words, _resolve, _to_matches, compile_matcher
+from bot.core.matching import _common_words, compile_matcher
 from bot.core.models import Match
+from bot.core.resolve import resolve, to_matches
 from tests.core.test_matching import FOUND, MATCHER, NOT_FOUND
 from tests.core.test_matching_eval import load_entries
 
@@ -42,7 +43,7 @@ def slow_matches(matcher: object, title: str, text: str, lang: str | None) -> tu
             hits = matcher._slow_scan(value, common, [])  # type: ignore[attr-defined]
             hits.extend(matcher._regex_hits(value, None))  # type: ignore[attr-defined]
             if hits:
-                found.extend(_to_matches(_resolve(hits, value), text=value, field=field))  # type: ignore[arg-type]
+                found.extend(to_matches(resolve(hits, value), text=value, field=field))  # type: ignore[arg-type]
     return tuple(found)
 
 
