@@ -1,11 +1,12 @@
 """Compiled watchlist matcher: tickers (cashtags, exchange symbols, names, bare symbols)
 and keywords, found in one pass over a title and a text.
 
-How it works: every term is reduced to its first word, folded to lowercase; one
-Aho-Corasick automaton (pyahocorasick) holds all first words and symbols, so a text is
-scanned once whatever the number of entries. Each automaton hit is then checked where it
-stands: the left boundary here, the rest of the term with its own precompiled pattern
-(`term_patterns`). Hits are finally resolved against each other (`_resolve`).
+How it works: every term and symbol becomes keys of two Aho-Corasick automata that already
+carry word boundaries and the usual spellings (`scan_keys`), so a text is scanned once
+whatever the number of entries and only real candidates reach Python. Each candidate is
+checked where it stands by its spec (`match_specs`: inflection, compound tail, case), and
+the hits are resolved against each other (`resolve`). `explain` (for `why`) uses a slower
+scan over every first word, which also sees the near misses.
 
 Decisions beyond DESIGN §4, so a reader knows what to expect:
 - Mixed-case names match in any case except all-lowercase: "NVIDIA" and "Nvidia" count,
