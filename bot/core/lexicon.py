@@ -1,6 +1,6 @@
 """Word lists for matching and sentence splitting (German and English).
 
-Data only: the rules that use these lists live in `matching`, `term_patterns` and
+Data only: the rules that use these lists live in `matching`, `term_patterns`, `sentences` and
 `summarize`. Lists are lowercase unless a comment says otherwise.
 """
 
@@ -104,7 +104,7 @@ NAME_CONFUSERS: dict[str, tuple[str, ...]] = {
 _ABBR_SHARED = "dr prof mr mrs ms jr sr st vs inc corp co ltd bros ca"
 _ABBR_DE = """
 abb abs abt allg bspw bzgl bzw chr dipl dt dtsch ebd evtl exkl fa ff frl geb gegr ggf
-ggü hrsg inkl insb jh jhd kap lfd lt mio mrd mwst nr nrn rd sog tsd vgl zzgl
+ggü hrsg inkl insb jh jhd kap lfd lt mio mrd mwst nr nrn rd sog str tsd usw vgl zzgl
 jan feb apr aug sept okt nov dez
 """
 _ABBR_EN = """
@@ -127,11 +127,50 @@ dieser dieses damit dabei dann danach doch auch aber zudem nun so im am zum zur 
 nach von vor und oder wie was wer wo als wenn weil daher deshalb trotzdem allerdings
 """
 SENTENCE_OPENERS_DE = frozenset(_OPENERS_DE.split())
+# English function words that open a sentence and never go on a name or an abbreviation
+# inside one: "… in the U.S. Then he …", "… at 10 a.m. The CEO …" end a sentence.
+_OPENERS_EN = """
+the a an he she it its they we i you his her their our this that these those there then
+but and so yet however meanwhile also still now if when while after before as in on at
+for with by from to shares analysts investors
+"""
+SENTENCE_OPENERS_EN = frozenset(_OPENERS_EN.split())
+# Abbreviations that may also close a sentence: before an opener of the text's language
+# ("Acme Corp. The firm …", "Acme Inc. Der Kaufpreis …") their period ends it. Titles
+# ("Dr.", "Mr.") and "u.a."/"z. B." stay out: an article after them goes on the sentence.
+SENTENCE_FINAL_ABBREVIATIONS = frozenset((
+    "inc", "corp", "co", "ltd", "llc", "plc", "bros", "etc", "usw",
+    "u.s", "u.k", "u.n", "e.u", "a.m", "p.m",
+))  # fmt: skip
 
-# Sentences that are page furniture rather than news (matched case-insensitively).
+# Sentences that are page furniture rather than news: one of these anywhere in a sentence or
+# line drops it (matched case-insensitively).
 BOILERPLATE = (
     "cookie", "read full story", "continue reading", "click here", "skip to",
     "all rights reserved", "sign up for", "subscribe to", "passwort", "newsletter",
     "javascript", "weiterlesen", "mehr erfahren", "alle rechte vorbehalten",
     "media playback", "last updated", "zuletzt aktualisiert", "stand des artikels",
+    "lesen sie auch", "lesen sie mehr", "lesen sie hier", "mehr zum thema", "auch interessant",
+    "klicken sie hier", "hier klicken", "scroll down for", "read more", "share this",
+    "share on", "auf facebook teilen", "artikel teilen", "beitrag teilen", "jetzt teilen",
+    "follow us on", "folgen sie uns", "image copyright", "image caption", "getty images",
+    "picture alliance", "subscribe now", "subscribe here", "for subscribers",
+    "für abonnenten", "jetzt abonnieren",
+)  # fmt: skip
+# Labels that make a line or sentence furniture when they open it: "Stand: 28.11.2024",
+# "Foto: dpa", "READ: …", "Bild: …" (lowercase, without the colon).
+BOILERPLATE_LABELS = (
+    "stand", "foto", "fotos", "bild", "bilder", "quelle", "photo", "photos", "image",
+    "picture", "pictured", "source", "video", "watch", "read", "related", "advertisement",
+    "anzeige", "werbung", "update", "aktualisiert", "published", "updated", "veröffentlicht",
+    "copyright", "credit", "mehr", "more",
+)  # fmt: skip
+# Words that open a byline: "Von Gregory Lipinski", "By Nada Tawfik, BBC News".
+BYLINE_WORDS = ("by", "von")
+# Words a sentence cannot end on (lowercase, as written): one that does lost its last words,
+# often the text of a link ("… especially high for ."). Not the German verb particles that
+# do end sentences ("stieg an", "kam mit", "steigt ein").
+DANGLING_WORDS = (
+    "the", "a", "of", "for", "with", "from", "and", "or", "der", "des", "dem", "den",
+    "eine", "einer", "eines", "von", "für", "und", "oder",
 )  # fmt: skip
