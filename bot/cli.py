@@ -281,7 +281,7 @@ def summarize(
     max_sentences: Annotated[int, typer.Option("--max-sentences", min=1, max=10)] = 2,
     config: ConfigOpt = None,
 ) -> None:
-    """Extractive summaries of JSON lines {"id","title","text"}: {"id","summary"}."""
+    """Extractive summaries of JSON lines {"id","title","text","description"?}: {"id","summary"}."""
     from bot.core.summarize import summarize as summarize_text
 
     _settings(config)
@@ -289,7 +289,8 @@ def summarize(
         raise InputError(f"--lang must be de or en, not {lang!r}")
     for _where, row in _read_jsonl(input_file):
         text = summarize_text(title=str(row.get("title") or ""), text=str(row.get("text") or ""),
-                              lang=row.get("lang") or lang, max_sentences=max_sentences)
+                              lang=row.get("lang") or lang, max_sentences=max_sentences,
+                              description=str(row.get("description") or ""))
         _emit({"id": row["id"], "summary": text})
 
 

@@ -55,6 +55,7 @@ def summarize_article(article: Article, matches: tuple[Match, ...]) -> str:
     return summarize(
         title=article.title, text=article.text, lang=article.lang,
         focus_terms=tuple(dict.fromkeys(m.term for m in matches)),
+        description=article.description,
     )
 
 

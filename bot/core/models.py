@@ -35,6 +35,8 @@ class Article:
     lang: str | None  # "de", "en" or None when undecidable
     feed_title: str = ""  # the source as readers know it (e.g. "tagesschau.de")
     content_hash: str = ""
+    # the feed's own summary when `text` is the full content: a summary candidate
+    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)

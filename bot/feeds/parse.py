@@ -73,9 +73,11 @@ def _parse(data: bytes, *, source: str, content_type: str | None) -> ParsedFeed:
 def _article(entry: Any, *, feed_title: str, feed_lang: str) -> Article:
     title = _cap(clean_text(html_to_text(_str(entry.get("title")))), MAX_TITLE_CHARS)
     candidates = [_str(c.get("value")) for c in entry.get("content") or () if c]
-    candidates.append(_str(entry.get("summary")))
-    texts = (clean_text(html_to_text(c)) for c in candidates if c)
-    text = _cap(max(texts, key=len, default=""), MAX_TEXT_CHARS)
+    summary = clean_text(html_to_text(_str(entry.get("summary"))))
+    texts = [clean_text(html_to_text(c)) for c in candidates if c]
+    text = _cap(max([*texts, summary], key=len, default=""), MAX_TEXT_CHARS)
+    # the summary is a separate candidate only when it is not already the text
+    description = _cap(summary, MAX_TITLE_CHARS * 4) if summary and summary != text else ""
     raw_link = _str(entry.get("link")).strip() or None
     hint = (_str((entry.get("title_detail") or {}).get("language"))
             or _str((entry.get("summary_detail") or {}).get("language")) or feed_lang)
@@ -91,6 +93,7 @@ def _article(entry: Any, *, feed_title: str, feed_lang: str) -> Article:
         lang=detect_lang(f"{title}\n{text}", hint=hint or None),
         feed_title=feed_title,
         content_hash=content_hash(title, text),
+        description=description,
     )
 
 

@@ -84,6 +84,8 @@ class EntryRow(Base):
     link: Mapped[str | None] = mapped_column(String(2048))
     published: Mapped[datetime | None] = mapped_column(UtcDateTime)
     text: Mapped[str] = mapped_column(Text, default="")
+    # the feed's summary when `text` is the full content (empty otherwise)
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
     lang: Mapped[str | None] = mapped_column(String(8))
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime)

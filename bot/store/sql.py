@@ -61,6 +61,7 @@ def _article(row: EntryRow, feed_title: str) -> Article:
     return Article(
         uid=row.uid, title=row.title, link=row.link, published=row.published, text=row.text,
         lang=row.lang, feed_title=feed_title, content_hash=row.content_hash,
+        description=row.description or "",
     )
 
 
@@ -169,6 +170,7 @@ class SqlStore:
                     feed_id=feed_id, uid=article.uid, title=article.title, link=article.link,
                     published=article.published, text=article.text, lang=article.lang,
                     content_hash=article.content_hash, seen_at=now,
+                    description=article.description,
                 )
                 s.add(row)
                 await s.flush()

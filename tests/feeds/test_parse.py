@@ -257,3 +257,19 @@ def test_corpus(path: Path | None, stats: dict[str, str] | None) -> None:
         assert article.published is None or article.published.tzinfo is UTC
         assert article.lang in ("de", "en", None)
         assert len(article.text) <= MAX_TEXT_CHARS
+
+
+def test_description_kept_beside_full_content() -> None:
+    atom = b"""<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>urn:t</id><updated>2026-11-28T08:00:00Z</updated>
+<entry><id>urn:1</id><title>Nvidia legt zu</title><updated>2026-11-28T08:00:00Z</updated>
+<summary>Die Nvidia-Aktie steigt nach starken Zahlen.</summary>
+<content type="html">&lt;p&gt;Die Nvidia-Aktie steigt nach starken Zahlen. Der Umsatz
+mit Rechenzentren wuchs erneut kr\xc3\xa4ftig, der Ausblick ist gut.&lt;/p&gt;</content>
+</entry>
+<entry><id>urn:2</id><title>Nur Zusammenfassung</title><updated>2026-11-28T08:00:00Z</updated>
+<summary>Ein kurzer Text.</summary></entry></feed>"""
+    full, only_summary = parse_feed(atom, source="t.xml").articles
+    assert full.text.startswith("Die Nvidia-Aktie steigt") and "Rechenzentren" in full.text
+    assert full.description == "Die Nvidia-Aktie steigt nach starken Zahlen."
+    assert only_summary.text == "Ein kurzer Text." and only_summary.description == ""
