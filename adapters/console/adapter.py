@@ -10,7 +10,7 @@ import asyncio
 import sys
 from typing import TextIO
 
-from adapters.console.render import render_digest
+from adapters.console.render import render_digest, render_digest_parts
 from bot.core.models import Caller, ChannelRef, Digest
 from bot.ports import AdapterLimits, CommandHandler
 
@@ -49,7 +49,9 @@ class ConsoleAdapter:
         self.closed.set()
 
     async def send_digest(self, channel_id: str, digest: Digest) -> None:
-        self._write(f"── console:{channel_id} ──\n{render_digest(digest)}\n")
+        # One channel line per message, as a chat platform would show them.
+        for text in render_digest_parts(digest, self.limits):
+            self._write(f"── console:{channel_id} ──\n{text}\n")
 
     async def send_notice(self, channel_id: str, text: str) -> None:
         self._write(f"── console:{channel_id} ──\n{text}\n")

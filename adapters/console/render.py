@@ -4,7 +4,7 @@
 
     ■ SNOW  -3,37 %
     • Snowflake nimmt DeepSeek-Modelle auf
-      Börse Demo · 16:05 · auch: DEEPSEEK, KI
+      Börse Demo · +2 Quellen · 16:05 · auch: DEEPSEEK, KI
       Snowflake bietet seinen Kunden künftig …
       https://example.org/…
 
@@ -13,24 +13,34 @@
 Every label comes from the catalogs, every number and date from `bot.core.i18n`. Feed text
 is untrusted: control characters (ANSI escapes among them) and bidi overrides are removed
 before anything reaches the terminal. Lines are wrapped for an 80-column terminal; links are
-never broken, so they stay clickable.
+never broken, so they stay clickable. A summary in another language than the digest's is
+marked "(original in German)"; a story folded from several feeds shows "+2 sources".
+
+`render_digest_parts` splits a digest into messages within an adapter's limits with
+`bot.core.split` (header with "(1/3)", a continued group's heading repeated with "(cont.)",
+the overflow line on the last part); `render_digest` is the same text as one message.
 """
 
 from __future__ import annotations
 
 import re
+import sys
 import textwrap
 from collections.abc import Iterable
 from datetime import datetime
 
 from bot.core.i18n import format_date, format_datetime_short, format_move, format_time, t, tn
 from bot.core.models import Digest, DigestGroup, DigestItem
+from bot.core.split import Section, split_messages
+from bot.ports import AdapterLimits
 
 WIDTH = 80
 INDENT = "  "
 GROUP_MARK = "■"
 ITEM_MARK = "•"
 SEP = " · "
+# One message of any size: `render_digest` is the single part under these limits.
+UNLIMITED = AdapterLimits(max_chars=sys.maxsize, max_items=sys.maxsize)
 
 # C0/C1 controls (ESC starts terminal escape sequences) and the bidi embedding, override and
 # isolate characters that can make a line read differently from what it contains.
@@ -64,12 +74,24 @@ def _when(published: datetime, digest: Digest) -> str:
     return format_datetime_short(published, lang=lang, tz=tz)
 
 
+def _original_language(summary_lang: str, lang: str) -> str:
+    """The marker of a summary left in its own language, named in the digest's language."""
+    if summary_lang == "de":
+        return t(lang, "(original in German)")
+    if summary_lang == "en":
+        return t(lang, "(original in English)")
+    return t(lang, "(original: {language})", language=summary_lang.upper())
+
+
 def _render_item(item: DigestItem, group: DigestGroup, digest: Digest) -> list[str]:
     title = _clean(item.title) or t(digest.lang, "(no title)")
     lines = _wrap(title, first=f"{ITEM_MARK} ", rest=INDENT)
     meta: list[str] = []
     if source := _clean(item.source):
         meta.append(source)
+    if item.also_in:
+        n = len(item.also_in)
+        meta.append(tn(digest.lang, "+{n} source", "+{n} sources", n))
     if item.published is not None:
         meta.append(_when(item.published, digest))
     # The group heading already shows the freshest move; repeat only a different one.
@@ -81,42 +103,54 @@ def _render_item(item: DigestItem, group: DigestGroup, digest: Digest) -> list[s
     if meta:
         lines.extend(_wrap(SEP.join(meta), first=INDENT, rest=INDENT))
     if summary := _clean(item.summary):
-        if item.summary_lang and item.summary_lang != digest.lang:
-            summary = f"[{_clean(item.summary_lang)}] {summary}"
+        summary_lang = _clean(item.summary_lang or "")
+        if summary_lang and summary_lang != digest.lang:
+            summary = f"{_original_language(summary_lang, digest.lang)} {summary}"
         lines.extend(_wrap(summary, first=INDENT, rest=INDENT))
     if item.link:
         lines.append(INDENT + _clean(item.link))
     return lines
 
 
-def _render_group(group: DigestGroup, digest: Digest) -> list[str]:
+def _heading(group: DigestGroup, digest: Digest) -> str:
     heading = f"{GROUP_MARK} {_clean(group.key)}"
     if group.move is not None:
         heading += "  " + format_move(group.move, lang=digest.lang)
-    lines = [heading]
-    for index, item in enumerate(group.items):
-        if index:
-            lines.append("")
-        lines.extend(_render_item(item, group, digest))
-    return lines
+    return heading
 
 
-def render_digest(digest: Digest) -> str:
-    """The digest as terminal text (no trailing newline)."""
+def _section(group: DigestGroup, digest: Digest) -> Section:
+    heading = _heading(group, digest)
+    return Section(
+        heading=heading,
+        items=tuple("\n".join(_render_item(item, group, digest)) for item in group.items),
+        continued=f"{heading} {t(digest.lang, '(cont.)')}",
+    )
+
+
+def render_digest_parts(digest: Digest, limits: AdapterLimits) -> list[str]:
+    """The digest as terminal messages within `limits`, in order (no trailing newlines)."""
     lang = digest.lang
     day = format_date(digest.generated_at, lang=lang, tz=digest.timezone)
     if digest.instant:
-        heading = t(lang, "News alert · {date}", date=day)
+        header = t(lang, "News alert · {date}", date=day)
     else:
-        heading = t(lang, "News digest · {date}", date=day)
-    blocks: list[list[str]] = [[heading]]
-    blocks.extend(_render_group(group, digest) for group in digest.groups)
+        header = t(lang, "News digest · {date}", date=day)
+    footer = None
     if digest.overflow:
         n = digest.overflow
-        blocks.append([tn(lang, "{n} more story", "{n} more stories", n)])
+        footer = tn(lang, "{n} more story", "{n} more stories", n)
     elif not digest.groups:
-        blocks.append([t(lang, "No new stories.")])
-    return "\n\n".join("\n".join(block) for block in blocks)
+        footer = t(lang, "No new stories.")
+    sections = [_section(group, digest) for group in digest.groups]
+    parts = split_messages(header, sections, limits=limits, footer=footer)
+    return [part.text for part in parts]
+
+
+def render_digest(digest: Digest) -> str:
+    """The digest as terminal text in one message (no trailing newline)."""
+    [text] = render_digest_parts(digest, UNLIMITED)
+    return text
 
 
 def render_reply_lines(lines: Iterable[str]) -> str:

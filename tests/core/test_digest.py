@@ -1,13 +1,30 @@
-"""build_digest: one entry per article under its strongest key, moves, ordering, overflow."""
+"""build_digest: one entry per story under its strongest key, folding, moves, ordering,
+overflow."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.core.digest import build_digest, move_of, rank_keys
+from bot.core import digest as digest_module
+from bot.core.digest import (
+    FOLD_WINDOW,
+    MIN_TITLE_TOKENS,
+    TITLE_SIMILARITY,
+    build_digest,
+    digest_to_dict,
+    lead_key,
+    link_key,
+    move_of,
+    rank_keys,
+    title_similarity,
+    title_tokens,
+)
 from bot.core.models import Article, Digest, Field, Match, MatchKind, PendingItem
 
 NOW = datetime(2026, 11, 28, 16, 30, tzinfo=UTC)
@@ -31,15 +48,18 @@ class Row:
     queued_minutes: int = 0
     lang: str | None = "de"
     delivery_id: int = field(default=0, compare=False)
+    title: str | None = None  # None → "title <uid>"
+    link: str | None = ""  # "" → "https://x/<uid>"
+    text: str = ""
 
     def pending(self) -> PendingItem:
         published = None if self.minutes is None else NOW - timedelta(minutes=self.minutes)
         article = Article(
             uid=self.uid,
-            title=f"title {self.uid}",
-            link=f"https://x/{self.uid}",
+            title=f"title {self.uid}" if self.title is None else self.title,
+            link=f"https://x/{self.uid}" if self.link == "" else self.link,
             published=published,
-            text="",
+            text=self.text,
             lang=self.lang,
             feed_title=self.feed,
         )
@@ -212,7 +232,10 @@ CASES: list[tuple[str, list[Row], int, Layout, int]] = [
     ),
     (
         "same-uid-other-feed-is-another-article",
-        [Row("a", 5, (m("SNOW"),), feed="One"), Row("a", 6, (m("SNOW"),), feed="Two")],
+        [
+            Row("a", 5, (m("SNOW"),), feed="One", link="https://one/a"),
+            Row("a", 6, (m("SNOW"),), feed="Two", link="https://two/a"),
+        ],
         20,
         (("SNOW", None, (("a", (), None), ("a", (), None))),),
         0,
@@ -307,3 +330,339 @@ def test_empty_digest() -> None:
 def test_invalid_input(rows: list[Row], max_items: int) -> None:
     with pytest.raises(ValueError):
         build(rows, max_items=max_items)
+
+
+# --- folding: the same story from several feeds -------------------------------------------------
+
+
+def folds(digest: Digest) -> list[tuple[str, str, tuple[str, ...]]]:
+    """Every item as (source, uid, also_in), in digest order."""
+    return [(i.source, i.uid, i.also_in) for g in digest.groups for i in g.items]
+
+
+SNOW = (m("SNOW"),)
+LEAD = (
+    "Der Cloud-Datenspezialist Snowflake bietet seinen Kunden künftig auch die offenen "
+    "Sprachmodelle des chinesischen Entwicklers DeepSeek an. Den Ausschlag gaben Kunden."
+)
+
+FOLD_CASES: list[tuple[str, list[Row], list[tuple[str, str, tuple[str, ...]]]]] = [
+    (
+        "same-link-folds-into-the-earliest",
+        [
+            Row("b", 10, SNOW, feed="Two", link="https://e.org/s"),
+            Row("a", 30, SNOW, feed="One", link="https://e.org/s"),
+        ],
+        [("One", "a", ("Two",))],
+    ),
+    (
+        "link-scheme-www-slash-fragment-tracking-ignored",
+        [
+            Row("a", 30, SNOW, feed="One", link="https://www.e.org/s/?id=3&utm_source=rss#top"),
+            Row("b", 10, SNOW, feed="Two", link="http://e.org/s?at_medium=RSS&id=3"),
+        ],
+        [("One", "a", ("Two",))],
+    ),
+    (
+        "other-query-is-another-page",
+        [
+            Row("a", 30, SNOW, feed="One", link="https://e.org/s?id=3"),
+            Row("b", 10, SNOW, feed="Two", link="https://e.org/s?id=4"),
+        ],
+        [("Two", "b", ()), ("One", "a", ())],
+    ),
+    (
+        "three-feeds-sources-in-time-order",
+        [
+            Row("a", 40, SNOW, feed="One", link="https://e.org/s"),
+            Row("b", 20, SNOW, feed="Two", link="https://e.org/s"),
+            Row("c", 30, SNOW, feed="Three", link="https://e.org/s"),
+        ],
+        [("One", "a", ("Three", "Two"))],
+    ),
+    (
+        "one-feed-never-folds-with-itself",
+        [
+            Row("a", 30, SNOW, feed="One", link="https://e.org/s"),
+            Row("b", 10, SNOW, feed="One", link="https://e.org/s"),
+        ],
+        [("One", "b", ()), ("One", "a", ())],
+    ),
+    (
+        "second-copy-from-a-feed-starts-its-own-fold",
+        [
+            Row("a", 30, SNOW, feed="One", link="https://e.org/s"),
+            Row("b", 20, SNOW, feed="Two", link="https://e.org/s"),
+            Row("c", 10, SNOW, feed="Two", link="https://e.org/s"),
+        ],
+        [("Two", "c", ()), ("One", "a", ("Two",))],
+    ),
+    (
+        "near-identical-titles-fold",
+        [
+            Row("a", 30, SNOW, feed="One", title="Snowflake nimmt DeepSeek-Modelle auf"),
+            Row("b", 10, SNOW, feed="Two", title="ROUNDUP: Snowflake nimmt DeepSeek-Modelle auf"),
+        ],
+        [("One", "a", ("Two",))],
+    ),
+    (
+        "shared-lead-folds-despite-titles-and-dateline",
+        [
+            Row("a", 30, SNOW, feed="One", title="Snowflake holt DeepSeek", text=LEAD),
+            Row("b", 10, SNOW, feed="Two", title="Neue Modelle im Marktplatz",
+                text="FRANKFURT (dpa-AFX) - " + LEAD.replace("Kunden.", "viele Anfragen.")),
+        ],
+        [("One", "a", ("Two",))],
+    ),
+    (
+        "short-lead-does-not-fold",
+        [
+            Row("a", 30, SNOW, feed="One", title="Snowflake holt DeepSeek",
+                text="Snowflake legt zu. Mehr dazu später."),
+            Row("b", 10, SNOW, feed="Two", title="Neue Modelle im Marktplatz",
+                text="Snowflake legt zu. Weiteres folgt."),
+        ],
+        [("Two", "b", ()), ("One", "a", ())],
+    ),
+    (
+        "same-title-a-day-apart-is-another-story",
+        [
+            Row("a", 60 * 30, SNOW, feed="One", title="DAX-Ausblick: Anleger warten auf Zinsen"),
+            Row("b", 10, SNOW, feed="Two", title="DAX-Ausblick: Anleger warten auf Zinsen"),
+        ],
+        [("Two", "b", ()), ("One", "a", ())],
+    ),
+    (
+        "same-link-a-day-apart-still-folds",
+        [
+            Row("a", 60 * 30, SNOW, feed="One", link="https://e.org/s"),
+            Row("b", 10, SNOW, feed="Two", link="https://e.org/s"),
+        ],
+        [("One", "a", ("Two",))],
+    ),
+    (
+        "undated-copy-ranks-by-queue-time",
+        [
+            Row("a", None, SNOW, feed="One", link="https://e.org/s", queued_minutes=5),
+            Row("b", 20, SNOW, feed="Two", link="https://e.org/s"),
+        ],
+        [("Two", "b", ("One",))],
+    ),
+    (
+        "unnamed-feed-is-not-listed",
+        [
+            Row("a", 30, SNOW, feed="One", link="https://e.org/s"),
+            Row("b", 10, SNOW, feed="", link="https://e.org/s"),
+        ],
+        [("One", "a", ())],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"), [c[1:] for c in FOLD_CASES], ids=[c[0] for c in FOLD_CASES]
+)
+def test_folding(rows: list[Row], expected: list[tuple[str, str, tuple[str, ...]]]) -> None:
+    assert folds(build(rows)) == expected
+
+
+# Title pairs that set TITLE_SIMILARITY = 0.8 (and MIN_TITLE_TOKENS = 4): the value is the
+# lowest that keeps the "opposite-direction" and "negation" pairs apart (0.75 each) while an
+# agency prefix on a four-word title (4/5) still folds.
+TITLE_CASES = [
+    ("case-and-punctuation", "Nvidia: Shares rise after results!",
+     "nvidia shares rise after results", 1.0, True),
+    ("function-words-differ", "Nvidia shares rise after the results",
+     "Nvidia shares rise after results", 1.0, True),
+    ("possessive", "Nvidia's chips sell out in China", "Nvidia chips sell out in China",
+     1.0, True),
+    ("agency-prefix", "Snowflake nimmt DeepSeek-Modelle auf",
+     "ROUNDUP: Snowflake nimmt DeepSeek-Modelle auf", 0.8, True),
+    ("one-more-word-in-seven", "Nvidia shares rise after earnings beat",
+     "Nvidia shares rise after earnings beat expectations", 6 / 7, True),
+    ("opposite-direction", "Nvidia shares rise 5% after DeepSeek release",
+     "Nvidia shares fall 5% after DeepSeek release", 0.75, False),
+    ("negation", "Nvidia will not buy Arm", "Nvidia will buy Arm", 0.75, False),
+    ("other-move", "Snowflake shares fall 3%", "Snowflake shares rise 5%", 2 / 6, False),
+    ("short-recurring-headline", "DAX schließt im Plus", "DAX schließt im Plus", 1.0, False),
+    # accepted misses: reworded or suffixed headlines show twice rather than risk a wrong fold
+    ("reworded", "Snowflake: DeepSeek-Modelle jetzt im KI-Marktplatz",
+     "Snowflake nimmt DeepSeek-Modelle in seinen KI-Marktplatz auf", 5 / 7, False),
+    ("publisher-suffix-and-extra-word", "Apple's new iPhone sales slump in China",
+     "Apple iPhone sales slump in China - Reuters", 5 / 7, False),
+    ("translation", "Snowflake nimmt DeepSeek-Modelle in seinen KI-Marktplatz auf",
+     "Snowflake adds DeepSeek models to its AI marketplace", 2 / 10, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "similarity", "folded"),
+    [c[1:] for c in TITLE_CASES],
+    ids=[c[0] for c in TITLE_CASES],
+)
+def test_title_similarity_decides_folding(a: str, b: str, similarity: float, folded: bool) -> None:
+    assert title_similarity(a, b) == pytest.approx(similarity)
+    long_enough = min(len(title_tokens(a)), len(title_tokens(b))) >= MIN_TITLE_TOKENS
+    assert (similarity >= TITLE_SIMILARITY and long_enough) == folded
+    rows = [Row("a", 30, SNOW, feed="One", title=a), Row("b", 10, SNOW, feed="Two", title=b)]
+    assert (build(rows).item_count == 1) == folded
+
+
+@pytest.mark.parametrize(
+    ("link", "expected"),
+    [
+        ("https://www.E.org/a/b/?utm_source=rss&id=3#top", "e.org/a/b?id=3"),
+        ("http://e.org/a/b?id=3&at_medium=RSS&wt_zmc=x", "e.org/a/b?id=3"),
+        ("https://e.org/a?b=2&a=1", "e.org/a?a=1&b=2"),
+        ("https://e.org/a?ref=rss&fbclid=x", "e.org/a"),
+        ("https://e.org/A", "e.org/A"),
+        ("not a link", "not a link"),
+        ("", None),
+        (None, None),
+    ],
+    ids=["www-slash-fragment-utm", "at-and-wt", "params-sorted", "ref-fbclid", "path-case-kept",
+         "not-a-url", "empty", "none"],
+)
+def test_link_key(link: str | None, expected: str | None) -> None:
+    assert link_key(link) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("FRANKFURT (dpa-AFX) - " + LEAD, lead_key(LEAD)),
+        ("Berlin (Reuters): " + LEAD, lead_key(LEAD)),
+        ("Snowflake legt zu. Mehr dazu.", None),
+        ("", None),
+        ("eins zwei drei vier fünf sechs sieben acht",
+         ("eins", "zwei", "drei", "vier", "fünf", "sechs", "sieben", "acht")),
+    ],
+    ids=["dpa-dateline", "reuters-dateline", "too-short", "empty", "no-sentence-end"],
+)
+def test_lead_key(text: str, expected: tuple[str, ...] | None) -> None:
+    assert lead_key(text) == expected
+
+
+def test_lead_key_is_the_first_sentence() -> None:
+    key = lead_key(LEAD)
+    assert key is not None and key[0] == "der" and key[-1] == "an"
+
+
+def test_folded_item_merges_matches_and_keeps_the_primary() -> None:
+    rows = [
+        Row("late", 10, (m("DEEPSEEK", "title"), m("SNOW", at=9, move=-1.0)), feed="Two",
+            link="https://e.org/s", lang="en"),
+        Row("early", 30, (m("SNOW", at=3, move=-3.37),), feed="One", link="https://e.org/s"),
+    ]
+    [group] = build(rows).groups
+    [item] = group.items
+    # the primary is the earliest copy: its title, link, source, uid, language and summary
+    assert (item.uid, item.source, item.link, item.summary_lang) == (
+        "early", "One", "https://e.org/s", "de")
+    assert item.summary == "summary of early (3 matches)"  # all merged matches as focus
+    # the other copy's title match makes DEEPSEEK the key; its feed is listed once
+    assert (item.key, item.tags, item.also_in) == ("DEEPSEEK", ("SNOW",), ("Two",))
+
+
+def test_folded_item_move_prefers_the_primary() -> None:
+    rows = [
+        Row("late", 10, (m("SNOW", at=9, move=-1.0),), feed="Two", link="https://e.org/s"),
+        Row("early", 30, (m("SNOW", at=3, move=-3.37),), feed="One", link="https://e.org/s"),
+    ]
+    assert layout(build(rows)) == (("SNOW", -3.37, (("early", (), -3.37),)),)
+
+
+def test_folded_story_counts_once_in_overflow() -> None:
+    rows = [
+        Row("a", 30, SNOW, feed="One", link="https://e.org/s"),
+        Row("b", 20, SNOW, feed="Two", link="https://e.org/s"),
+        Row("c", 10, SNOW, feed="One", link="https://e.org/t"),
+    ]
+    digest = build(rows, max_items=1)
+    assert (folds(digest), digest.overflow) == ([("One", "c", ())], 1)
+    digest = build(rows, max_items=2)
+    assert (folds(digest), digest.overflow) == ([("One", "c", ()), ("One", "a", ("Two",))], 0)
+
+
+def test_fold_window_is_inclusive() -> None:
+    title = "DAX-Ausblick: Anleger warten auf Zinsen"
+    minutes = int(FOLD_WINDOW.total_seconds() // 60)
+    inside = [Row("a", minutes, SNOW, feed="One", title=title),
+              Row("b", 0, SNOW, feed="Two", title=title)]
+    assert build(inside).item_count == 1
+    outside = [Row("a", minutes + 1, SNOW, feed="One", title=title),
+               Row("b", 0, SNOW, feed="Two", title=title)]
+    assert build(outside).item_count == 2
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        ([Row("one", 10, (m("KI"),)), Row("two", 10, (m("KI"), m("AI", at=5)))], ["two", "one"]),
+        (
+            [
+                Row("solo", 10, SNOW, feed="X"),
+                Row("fold", 10, SNOW, feed="One", link="https://e.org/s"),
+                Row("copy", 10, SNOW, feed="Two", link="https://e.org/s"),
+            ],
+            ["fold", "solo"],
+        ),
+        ([Row("old", 20, (m("KI"), m("AI", at=5))), Row("new", 10, (m("KI"),))], ["new", "old"]),
+    ],
+    ids=["same-time-more-keys-first", "same-time-more-sources-first", "recency-beats-matches"],
+)
+def test_ranking_ties(rows: list[Row], expected: list[str]) -> None:
+    assert [uid for _, uid, _ in folds(build(rows))] == expected
+
+
+def test_digest_to_dict_is_plain_data() -> None:
+    rows = [
+        Row("a", 30, (m("SNOW", move=-3.37),), feed="One", link="https://e.org/s"),
+        Row("b", 10, SNOW, feed="Two", link="https://e.org/s"),
+    ]
+    data = digest_to_dict(build(rows, instant=True))
+    assert json.loads(json.dumps(data)) == data
+    assert list(data) == ["lang", "timezone", "generated_at", "groups", "instant", "overflow",
+                          "item_count"]
+    assert data["generated_at"] == "2026-11-28T16:30:00+00:00"
+    [group] = data["groups"]
+    [item] = group["items"]
+    assert (group["key"], group["kind"], group["move"]) == ("SNOW", "ticker", -3.37)
+    assert (item["published"], item["also_in"], item["tags"]) == (
+        "2026-11-28T16:00:00+00:00", ["Two"], [])
+
+
+TITLE_WORDS = ["Nvidia", "Aktie", "shares", "rise", "fall", "DeepSeek", "KI", "Modelle", "SAP",
+               "Cloud", "5%", "3,37", "nach", "after", "not", "the", "Snowflake", "Rekord"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(TITLE_WORDS), min_size=4, max_size=7, unique=True),
+    st.lists(
+        st.tuples(
+            st.integers(min_value=-1, max_value=6),  # the base word to drop (-1: none)
+            st.lists(st.sampled_from(TITLE_WORDS), max_size=2),  # words to add
+            st.sampled_from(["One", "Two", "Three"]),
+            st.integers(min_value=0, max_value=60 * 30),
+            st.sampled_from(["https://e.org/1", "https://e.org/2", None]),
+        ),
+        max_size=12,
+    ),
+)
+def test_title_index_finds_every_fold_a_full_comparison_finds(
+    base: list[str], variants: list[tuple[int, list[str], str, int, str | None]]
+) -> None:
+    rows = [
+        ([w for i, w in enumerate(base) if i != drop] + extra, feed, minutes, link)
+        for drop, extra, feed, minutes, link in variants
+    ]
+    pending = [
+        Row(f"u{n}", minutes, SNOW, feed=feed, title=" ".join(words), link=link)
+        for n, (words, feed, minutes, link) in enumerate(rows)
+    ]
+    indexed = folds(build(pending))
+    with pytest.MonkeyPatch.context() as patch:
+        # every word of every title in the index: each pair is compared
+        patch.setattr(digest_module, "_title_prefix", lambda title, rank: sorted(title))
+        assert folds(build(pending)) == indexed

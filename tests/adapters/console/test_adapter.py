@@ -63,3 +63,26 @@ async def test_send_digest_writes_channel_header(clock: FixedClock) -> None:
     assert out.getvalue().startswith("── console:demo ──\n")
     await console.send_notice("demo", "feed x was disabled")
     assert out.getvalue().endswith("feed x was disabled\n")
+
+
+async def test_send_digest_writes_each_part_as_a_message(clock: FixedClock) -> None:
+    from bot.core.models import Digest, DigestGroup, DigestItem
+    from bot.ports import AdapterLimits
+
+    items = tuple(
+        DigestItem(title=f"Story {n}", link=f"https://example.org/{n}", source="Demo",
+                   published=None, summary="", summary_lang=None, key="KI")
+        for n in range(3)
+    )
+    digest = Digest(lang="en", timezone="UTC", generated_at=clock.now(),
+                    groups=(DigestGroup("KI", "keyword", items),))
+    out = io.StringIO()
+    console = ConsoleAdapter(out=out)
+    console.limits = AdapterLimits(max_chars=1000, max_items=2)
+    await console.send_digest("demo", digest)
+    text = out.getvalue()
+    assert text.count("── console:demo ──\n") == 2
+    assert "(1/2)" in text and "■ KI (cont.)" in text
+    assert [line for line in text.splitlines() if "https://" in line] == [
+        f"  https://example.org/{n}" for n in range(3)
+    ]
