@@ -364,7 +364,8 @@ def build_digest(
             link=article.link,
             source=article.feed_title,
             published=article.published,
-            summary=summarize(article, story.matches),
+            # the summary should name what the item is listed under ("Snowflake" for SNOW)
+            summary=summarize(article, tuple(m for m in story.matches if m.key == key)),
             summary_lang=article.lang,
             key=key,
             tags=tuple(tags),

@@ -115,8 +115,11 @@ def summarize(
         return ""
     summary = _fit(max_sentences, lead[:_LEAD_WINDOW], max_chars)
     focus = _focus_pattern(focus_terms)
-    if focus is not None and not any(focus.search(s) for s in summary):
-        hit = _focus_sentence(body or described, focus, max_chars)
+    # a title that names the focus already tells the reader why the item is here
+    if focus is not None and not focus.search(title) and not any(focus.search(s) for s in summary):
+        # never the title again: a reader sees it right above the summary
+        candidates = [s for s in body or described if not _repeats(s, title)]
+        hit = _focus_sentence(candidates, focus, max_chars)
         if hit is not None:
             # the lead for context when both fit, then the sentence that made it relevant
             first = summary[0]

@@ -287,7 +287,7 @@ def test_digest_fields_and_item_values() -> None:
     assert item.link == "https://x/a"
     assert item.source == "Börse"
     assert item.published == NOW - timedelta(minutes=5)
-    assert item.summary == "summary of a (2 matches)"
+    assert item.summary == "summary of a (1 matches)"  # only the SNOW match as focus
     assert item.summary_lang == "en"
     assert item.key == "SNOW"
 
@@ -559,7 +559,8 @@ def test_folded_item_merges_matches_and_keeps_the_primary() -> None:
     # the primary is the earliest copy: its title, link, source, uid, language and summary
     assert (item.uid, item.source, item.link, item.summary_lang) == (
         "early", "One", "https://e.org/s", "de")
-    assert item.summary == "summary of early (3 matches)"  # all merged matches as focus
+    # the focus is the matches of the key it is listed under (DEEPSEEK, from the other copy)
+    assert item.summary == "summary of early (1 matches)"
     # the other copy's title match makes DEEPSEEK the key; its feed is listed once
     assert (item.key, item.tags, item.also_in) == ("DEEPSEEK", ("SNOW",), ("Two",))
 
