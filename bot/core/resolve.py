@@ -103,28 +103,36 @@ def _overlaps(a: Hit, b: Hit) -> bool:
     return a.core_start < b.core_end and b.core_start < a.core_end
 
 
-def to_matches(hits: list[Hit], *, text: str, field: Field) -> list[Match]:
-    matches = [
-        Match(
-            key=h.key,
-            kind=h.kind,
-            term=text[h.start : h.end],
-            field=field,
-            start=h.start,
-            end=h.end,
-            move=move_after(text, h.end) if h.kind == "ticker" else None,
-            via=h.role.value,
+def to_matches(
+    hits: list[Hit], *, text: str, field: Field, text_from: int | None = None
+) -> list[Match]:
+    """Matches in `field`; with `text_from`, `text` is title + separator + text and hits
+    from that offset on are the text's, with offsets relative to it."""
+    matches: list[Match] = []
+    for h in hits:
+        in_text = text_from is not None and h.start >= text_from
+        base = text_from if in_text and text_from is not None else 0
+        matches.append(
+            Match(
+                key=h.key,
+                kind=h.kind,
+                term=text[h.start : h.end],
+                field="text" if in_text else field,
+                start=h.start - base,
+                end=h.end - base,
+                move=move_after(text, h.end) if h.kind == "ticker" else None,
+                via=h.role.value,
+            )
         )
-        for h in hits
-    ]
     # a name right before its own cashtag shares the cashtag's move
     for i, match in enumerate(matches):
         if match.kind != "ticker" or match.move is not None:
             continue
-        for later in matches[i + 1 :]:
-            if later.start - match.end > 8:
+        for j in range(i + 1, len(matches)):
+            later = matches[j]
+            if later.field != match.field or later.start - match.end > 8:
                 break
-            gap = text[match.end : later.start]
+            gap = text[hits[i].end : hits[j].start]
             if later.key == match.key and later.move is not None and _NAME_TO_SYMBOL_GAP.match(gap):
                 matches[i] = replace(match, move=later.move)
                 break

@@ -20,8 +20,8 @@ automata run over it:
   (only where a bare symbol can count at all) and exchange-qualified ones `":SNOW "`,
   `": SNOW "`: lowercase words ("snow", "apple", "now") and one-letter words ("A", "U.S.")
   never reach Python.
-- A camel-case seam ("MetaAI") is rare: short one-word terms are looked up by the word
-  before each seam instead of carrying a key per capital letter.
+- A camel-case seam ("MetaAI"): a one-word term of 3–5 letters also has a seam key
+  (`" meta"`, folded scan) whose hits count only where a capital follows in the original.
 
 Every reported position then goes through the same checks as before (`match_specs`), so the
 fast scan changes what is looked at, not what matches. `why` keeps the first-word scan,
@@ -130,16 +130,15 @@ def term_keys(
 
 
 def camel_head(term: str) -> str | None:
-    """The folded word under which a one-word term with a short last word is looked up where
-    a word fuses with a capital ("MetaAI"); longer words are prefix keys and need none."""
+    """The folded one-word term of 3 to 5 letters that becomes a seam key: a prefix key that
+    counts only where a capital follows ("MetaAI"). Longer words are prefix keys anyway;
+    two-letter names ("On") fused with a capital are not worth a key on every "on…" word."""
     words = split_words(term)
-    if len(words) != 1 or len(words[0]) >= PREFIX_MIN or not words[0][-1:].isalpha():
+    if len(words) != 1 or not 3 <= len(words[0]) < PREFIX_MIN:
         return None
+    if not words[0][-1:].islower():
+        return None  # an acronym ("SAP") has no lowercase-to-capital seam
     return fold(words[0])
-
-
-# a lowercase letter followed by a capital: the seam of "MetaAI", "DeepSeekR1", "iPhone"
-CAMEL_SEAM = re.compile("[a-zß-öø-ÿ](?=[A-ZÀ-ÖØ-Þ])")
 
 
 def cashtag_keys(symbol: str) -> list[tuple[str, int]]:

@@ -55,8 +55,15 @@ def spellings(term: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in variants if v.strip()))
 
 
+_ASCII_WORD = frozenset("0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
 def is_word_char(text: str, index: int) -> bool:
-    return 0 <= index < len(text) and _WORD_RE.match(text, index) is not None
+    if not 0 <= index < len(text):
+        return False
+    char = text[index]
+    # the regex only for non-ASCII: this runs for every candidate the matcher checks
+    return char in _ASCII_WORD if char < "\x80" else _WORD_RE.match(char) is not None
 
 
 def split_words(term: str) -> list[str]:
@@ -133,13 +140,17 @@ def extend_right(text: str, end: int) -> int | None:
     A longer suffix alternative never needs to give way to a shorter one here: the shorter
     one would leave a letter of the longer one as the next character.
     """
-    stop = _match_end(_TAIL_RE, text, end)
+    # most terms end at a space or punctuation: no compound tail to look for
+    stop = _match_end(_TAIL_RE, text, end) if text[end : end + 1] in _HYPHEN_SET else end
     if stop == end and is_word_char(text, end):
         if not (text[end - 1].islower() and text[end].isupper()):
             return None  # "Metall", "Siemensstadt", "AIXTRON"
         # a camel-case fusion is a compound too: "MetaAI", "DeepSeekR1"
         stop = _match_end(_TAIL_RE, text, _match_end(_WORD_RUN, text, end))
     return stop
+
+
+_HYPHEN_SET = frozenset(HYPHENS)
 
 
 def _match_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
@@ -171,8 +182,14 @@ _MOVE = re.compile(
 )
 
 
+_MOVE_START = frozenset("(+-\u2212\u2013\u00b1")
+
+
 def move_after(text: str, end: int) -> float | None:
     """The signed percent move written right after `end`, or None."""
+    # a move starts, after blanks and perhaps a ")", with "(" or a sign: test that first
+    if text[end : end + 12].lstrip(" \t\u00a0)")[:1] not in _MOVE_START:
+        return None
     found = _MOVE.match(text, end)
     if found is None:
         return None
