@@ -373,6 +373,39 @@ def main() -> None:
             if flat
             else "ours is NOT flat: it loses more than half its rate"
         )
+        per_match = [
+            (ours.seconds / ours.done * 1e6, ours.hits / ours.done) for _, ours, _ in results
+        ]
+        (us_s, m_s), (us_l, m_l) = per_match[0], per_match[-1]
+        if m_l > m_s:
+            print(
+                f"per article: {us_s:.0f} µs with {m_s:.1f} matches at {small:,} entries, "
+                f"{us_l:.0f} µs with {m_l:.1f} at {large:,}: ≈ {(us_l - us_s) / (m_l - m_s):.1f} "
+                f"µs per extra match"
+            )
+    if results:
+        _control(results[0][0], all_tickers, articles)
+
+
+def _control(size: int, all_tickers: Sequence[TickerEntry], articles: Sequence[Article]) -> None:
+    """The cost of entries alone: the smallest watchlist plus filler entries that never
+    occur in news, up to 10,000, so the matches stay the same and only the size grows."""
+    keywords = KEYWORDS[: min(len(KEYWORDS), size)]
+    real = list(all_tickers[: size - len(keywords)])
+    rng = random.Random(7)
+    letters = "bcdfghjklmnpqrstvwxz"
+    filler: list[TickerEntry] = []
+    while len(real) + len(filler) + len(keywords) < 10_000:
+        word = "".join(rng.choice(letters) for _ in range(rng.randint(5, 9))).title()
+        symbol = "".join(rng.choice(letters.upper()) for _ in range(4)) + str(len(filler))
+        filler.append(TickerEntry(symbol=symbol, names=(f"{word} Qvx", word)))
+    small = run_ours(real, keywords, articles)
+    large = run_ours([*real, *filler], keywords, articles)
+    print(
+        f"\ncontrol: {size:,} real entries {small.mb_s():.2f} MB/s ({small.hits:,} hits); "
+        f"the same plus {len(filler):,} entries that never match {large.mb_s():.2f} MB/s "
+        f"({large.hits:,} hits): ratio {large.rate() / small.rate():.2f}"
+    )
 
 
 if __name__ == "__main__":
