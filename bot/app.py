@@ -27,6 +27,7 @@ from bot.core.routing import normalize_target
 from bot.errors import InputError
 from bot.feeds.dispatch import SchemeFetcher
 from bot.feeds.fetch import HttpFetcher
+from bot.feeds.guard import NetworkGuard
 from bot.feeds.sample import SampleFetcher
 from bot.ports import ChatAdapter, Clock, Summarizer
 from bot.reference import load_reference
@@ -114,7 +115,8 @@ async def build_app(
     store = SqlStore(url=settings.database_url)
     http = HttpFetcher(user_agent=settings.fetch_user_agent,
                        total_timeout_s=settings.fetch_timeout_s,
-                       max_bytes=settings.fetch_max_bytes)
+                       max_bytes=settings.fetch_max_bytes,
+                       guard=NetworkGuard(allow_networks=settings.fetch_allow_networks))
     fetcher = SchemeFetcher(by_scheme={"http": http, "https": http,
                                        "sample": SampleFetcher(clock=clock.now)})
     if adapters is None:
@@ -126,11 +128,12 @@ async def build_app(
         concurrency=settings.fetch_concurrency, baseline_items=settings.baseline_items,
         baseline_window=timedelta(hours=settings.baseline_window_h),
         digest_max_items=settings.digest_max_items, reference=reference,
-        summarizer=summarizer,
+        summarizer=summarizer, alert_max_per_hour=settings.alert_max_per_hour,
     )
     commands = CommandService(store=store, clock=clock,
                               digest_max_items=settings.digest_max_items, reference=reference,
-                              summarizer=summarizer)
+                              summarizer=summarizer, fetch=fetcher.fetch,
+                              allow_networks=settings.fetch_allow_networks)
     return App(settings=settings, store=store, service=service, commands=commands,
                adapters=adapters, http=http, clock=clock, closers=closers)
 

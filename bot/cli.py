@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 import typer
 
+from bot.cli_audit import audit as audit_command
 from bot.cli_watchlist import watchlist_app
 from bot.config import FileConfig, Settings, load_config_file, load_default_config
 from bot.errors import InputError, NewsbotError, ParseError
@@ -146,6 +147,7 @@ def parse(
 ) -> None:
     """Print normalized feeds as JSON; a feed that fails prints {"source", "error"} (exit 2)."""
     from bot.feeds.fetch import HttpFetcher
+    from bot.feeds.guard import NetworkGuard
     from bot.feeds.parse import parse_feed
 
     settings = _settings(config)
@@ -161,7 +163,8 @@ def parse(
 
     async def main() -> int:
         failed = 0
-        async with HttpFetcher(user_agent=settings.fetch_user_agent) as http:
+        guard = NetworkGuard(allow_networks=settings.fetch_allow_networks)
+        async with HttpFetcher(user_agent=settings.fetch_user_agent, guard=guard) as http:
             for source in sources:
                 try:
                     body, content_type = await load(source, http)
@@ -332,6 +335,9 @@ def command(
         return 1 if reply.error else 0
 
     raise typer.Exit(asyncio.run(main()))
+
+
+app.command("audit")(cli_errors(audit_command))
 
 
 @db_app.command("upgrade")

@@ -1,20 +1,41 @@
 """Execute `/news …` commands against the store and answer with a neutral, localized `Reply`.
 
 Adapters translate their platform's slash command into (Caller, text) and render the Reply.
-Nothing is stored when a command is invalid.
+Order of checks: permission on the first word (`bot.core.permissions`: a member's `watchlist`
+or `feed` command is refused before its arguments are read, and the refusal is the only
+trace it leaves: an audit entry), then the grammar (nothing is stored when a command is
+invalid), then the permission again on the typed command, then the command. Member
+commands live here; admin ones in `commands_watchlist` and `commands_feed`.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
+from bot.command_context import Auditor, FetchFeed, Request, UrlCheck, printable
+from bot.commands_feed import FeedCommand, FeedCommands
+from bot.commands_watchlist import WatchlistCommand, WatchlistCommands
 from bot.core import commands as c
+from bot.core import permissions
 from bot.core.digest import build_digest
+from bot.core.explain import explain_lines
+from bot.core.help import help_lines
 from bot.core.i18n import t
-from bot.core.models import Caller, Channel, Lang, Mode, PendingItem, Reply
-from bot.core.routing import build_routing
+from bot.core.matching import compile_matcher
+from bot.core.models import (
+    Caller,
+    Channel,
+    Lang,
+    Mode,
+    PendingItem,
+    Reply,
+    TickerEntry,
+    Watchlist,
+)
+from bot.core.routing import WATCHLIST_PREFIX, build_routing, entry_key, resolve_target
 from bot.localize import articles_by_key, localize_digest
 from bot.ports import Clock, Summarizer
 from bot.service import summarize_article
@@ -22,18 +43,7 @@ from bot.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
 
-HELP_LINES = (
-    "/news subscribe SNOW DEEPSEEK watchlist:tech",
-    "/news unsubscribe SNOW",
-    "/news list",
-    "/news summary [SYMBOL|keyword] [24h|7d]",
-    "/news settings lang de|en",
-    "/news settings mode instant|digest",
-    "/news settings schedule 08:00,17:30 [Europe/Berlin]",
-    "/news settings quiet 22:00-07:00|off",
-    "/news settings timezone Europe/Berlin",
-    "/news why <url>",
-)
+MAX_SUBSCRIPTIONS = 100  # per channel
 
 
 class CommandService:
@@ -45,77 +55,165 @@ class CommandService:
         digest_max_items: int = 20,
         reference: Mapping[str, tuple[str, ...]] | None = None,
         summarizer: Summarizer | None = None,
+        fetch: FetchFeed | None = None,
+        allow_networks: Sequence[str] = (),
+        check_url: UrlCheck | None = None,
     ) -> None:
+        """`fetch` is the app's feed fetcher (one fetch per `feed add`); `allow_networks` the
+        networks the guard exempts; `check_url` replaces the guard's URL check (tests)."""
         self._store = store
         self._clock = clock
         self._digest_max_items = digest_max_items
         self._reference = reference  # company names for tickers without their own
         self._summarizer = summarizer  # optional LLM: summaries in the channel's language
+        self._audit = Auditor(store=store, clock=clock)
+        self._watchlists = WatchlistCommands(store=store, clock=clock, auditor=self._audit,
+                                             reference=reference)
+        self._feeds = FeedCommands(store=store, clock=clock, auditor=self._audit, fetch=fetch,
+                                   check_url=check_url, allow_networks=allow_networks)
 
     async def handle(self, caller: Caller, text: str) -> Reply:
         existing = await self._store.get_channel(caller.channel)
         lang: Lang = existing.lang if existing else (caller.locale or "en")
+        req = Request(caller=caller, lang=lang,
+                      timezone=existing.timezone if existing else "UTC")
+        if permissions.subcommand_needs_admin(c.subcommand_of(text)) and not (
+                permissions.may_administer(caller.role)):
+            return await self._refuse(req, text)
         try:
             command = c.parse_command(text)
         except c.CommandError as exc:
             return Reply(lines=(t(lang, exc.msgid, **exc.params),), error=True)
+        if not permissions.may_run(caller.role, command):
+            return await self._refuse(req, text)
         if isinstance(command, c.Help):
-            return self._help(lang)
+            return Reply(lines=tuple(help_lines(
+                lang, admin=permissions.may_administer(caller.role))))
+        if isinstance(command, WatchlistCommand):
+            return await self._watchlists.run(command, req)
+        if isinstance(command, FeedCommand):
+            return await self._feeds.run(command, req)
+        if isinstance(command, c.Why):
+            return await self._why(command.url, existing, req)
         channel = existing or await self._store.ensure_channel(
             caller.channel, now=self._clock.now(), lang=lang)
-        return await self._execute(command, channel, lang)
+        return await self._execute(command, channel, req)
 
-    def _help(self, lang: Lang) -> Reply:
-        return Reply(lines=(t(lang, "newsbot posts matching news to this channel. Commands:"),
-                            *HELP_LINES))
+    async def _refuse(self, req: Request, text: str) -> Reply:
+        words = [w.lower() for w in text.split()]
+        if words and words[0] in {"/news", "news"}:
+            words = words[1:]
+        action = ".".join(w for w in words[:2] if re.fullmatch(r"[a-z]{1,20}", w)) or "admin"
+        await self._audit.record(req, action, detail=printable(text), outcome="refused")
+        log.info("refused %s for %s:%s (role %s)", action, req.caller.channel,
+                 req.caller.user_id, req.caller.role)
+        return Reply(lines=(t(req.lang, "Only admins can change watchlists and feeds."),),
+                     error=True)
 
-    async def _execute(self, command: c.Command, channel: Channel, lang: Lang) -> Reply:
-        now = self._clock.now()
+    async def _execute(self, command: c.Command, channel: Channel, req: Request) -> Reply:
+        now, lang = self._clock.now(), req.lang
         match command:
             case c.Subscribe(targets):
-                added = await self._store.subscribe(channel.id, targets, now=now)
-                if not added:
-                    return Reply(lines=(t(lang, "Already subscribed: {targets}",
-                                          targets=", ".join(targets)),))
-                return Reply(lines=(t(lang, "Subscribed: {targets}", targets=", ".join(added)),))
+                return await self._subscribe(channel, targets, req)
             case c.Unsubscribe(targets):
                 removed = await self._store.unsubscribe(channel.id, targets)
                 if not removed:
                     return Reply(lines=(t(lang, "Not subscribed: {targets}",
                                           targets=", ".join(targets)),), error=True)
+                await self._audit.record(req, "unsubscribe", target=", ".join(removed))
                 return Reply(lines=(t(lang, "Unsubscribed: {targets}",
                                       targets=", ".join(removed)),))
             case c.ListSubscriptions():
                 return await self._list(channel, lang)
             case c.Summary(key, window):
                 return await self._summary(channel, lang, key, window.total_seconds())
+        settings, value = _settings_of(command)
+        await self._store.ensure_channel(channel.ref, now=now, **settings)
+        await self._audit.record(req, f"settings.{value[0]}", target=str(channel.ref),
+                                 detail=value[1])
+        match command:
             case c.SetLang(new_lang):
-                await self._store.ensure_channel(channel.ref, now=now, lang=new_lang)
                 return Reply(lines=(t(new_lang, "Language set to {lang}.", lang=new_lang),))
             case c.SetMode(mode):
-                await self._store.ensure_channel(channel.ref, now=now, mode=mode.value)
                 msgid = ("New matches are posted right away." if mode is Mode.INSTANT
                          else "New matches are collected for the scheduled digests.")
                 return Reply(lines=(t(lang, msgid),))
             case c.SetSchedule(times, tz):
-                settings: dict[str, object] = {"schedule": list(times)}
-                if tz:
-                    settings["timezone"] = tz
-                await self._store.ensure_channel(channel.ref, now=now, **settings)
                 return Reply(lines=(t(lang, "Digest times: {times} ({tz})",
                                       times=", ".join(times), tz=tz or channel.timezone),))
             case c.SetQuiet(quiet):
-                await self._store.ensure_channel(channel.ref, now=now, quiet=quiet)
                 if quiet is None:
                     return Reply(lines=(t(lang, "Quiet hours are off."),))
                 return Reply(lines=(t(lang, "Quiet hours: {range}", range=quiet),))
             case c.SetTimezone(tz):
-                await self._store.ensure_channel(channel.ref, now=now, timezone=tz)
                 return Reply(lines=(t(lang, "Time zone set to {tz}.", tz=tz),))
-            case c.Why(_url):
-                return Reply(lines=(t(lang, "“why” arrives with the matcher explanations."),),
-                             error=True)
         raise AssertionError(f"unhandled command {command!r}")
+
+    async def _subscribe(self, channel: Channel, targets: tuple[str, ...],
+                         req: Request) -> Reply:
+        lang = req.lang
+        new = [x for x in targets if x not in channel.subscriptions]
+        if len(channel.subscriptions) + len(new) > MAX_SUBSCRIPTIONS:
+            return Reply(lines=(t(lang, "A channel can follow at most {limit} targets; "
+                                  "unsubscribe some first.", limit=str(MAX_SUBSCRIPTIONS)),),
+                         error=True)
+        added = await self._store.subscribe(channel.id, targets, now=self._clock.now())
+        if not added:
+            return Reply(lines=(t(lang, "Already subscribed: {targets}",
+                                  targets=", ".join(targets)),))
+        await self._audit.record(req, "subscribe", target=", ".join(added))
+        watchlists = await self._store.list_watchlists()
+        lines = [t(lang, "Subscribed: {targets}", targets=", ".join(added))]
+        lines.extend(self._describe(target, watchlists, lang) for target in added)
+        return Reply(lines=tuple(lines))
+
+    def _describe(self, target: str, watchlists: Sequence[Watchlist], lang: Lang) -> str:
+        """What a subscription will match: "NVDA: Nvidia", "watchlist:tech: SNOW, KI"."""
+        entries = resolve_target(target, watchlists)
+        if target.startswith(WATCHLIST_PREFIX):
+            if not entries:
+                return t(lang, "{target}: no such watchlist yet, so nothing matches until an "
+                         "admin creates it.", target=target)
+            return f"{target}: {', '.join(entry_key(e) for e in entries)}"
+        entry = entries[0]
+        if isinstance(entry, TickerEntry):
+            names = entry.names
+            if names is None:
+                names = (self._reference or {}).get(entry.symbol, ())
+            names = (*names, *entry.extra_names)
+            if not names:
+                return t(lang, "{key}: only the symbol (${key}, NASDAQ:{key}); no company name "
+                         "is known for it.", key=entry.symbol)
+            return f"{entry.symbol}: {', '.join(names)}"
+        return f"{entry.key}: {', '.join(entry.terms)}"
+
+    async def _why(self, url: str, channel: Channel | None, req: Request) -> Reply:
+        """Explain a stored article against this channel's subscriptions (all watchlists
+        when it has none), in the channel's language."""
+        lang = req.lang
+        article = await self._store.find_article(url)
+        if article is None:
+            return Reply(lines=(t(lang, "No stored article has the link {url}.", url=url),),
+                         error=True)
+        watchlists = await self._store.list_watchlists()
+        subscriptions = channel.subscriptions if channel else ()
+        if subscriptions:
+            matcher = build_routing([Channel(id=0, ref=req.caller.channel,
+                                             subscriptions=subscriptions)],
+                                    watchlists, reference=self._reference).matcher
+            scope = t(lang, "Checked against this channel's subscriptions: {targets}",
+                      targets=", ".join(subscriptions))
+        else:
+            matcher = compile_matcher(tickers=[x for w in watchlists for x in w.tickers],
+                                      keywords=[k for w in watchlists for k in w.keywords],
+                                      reference=self._reference)
+            scope = t(lang, "Checked against every watchlist: {names}",
+                      names=", ".join(w.name for w in watchlists) or t(lang, "(none)"))
+        matches, misses = matcher.explain(title=article.title, text=article.text,
+                                          lang=article.lang)
+        title = article.title or t(lang, "(no title)")
+        return Reply(lines=(f"“{title}” ({article.feed_title})", scope,
+                            *explain_lines(matches, misses, lang=lang)))
 
     async def _list(self, channel: Channel, lang: Lang) -> Reply:
         feeds = await self._store.list_feeds()
@@ -159,3 +257,22 @@ class CommandService:
                                        summarizer=self._summarizer,
                                        label=f"{channel.ref} /news summary")
         return Reply(lines=(), digest=digest, ephemeral=False)
+
+
+def _settings_of(command: c.Command) -> tuple[dict[str, object], tuple[str, str]]:
+    """The channel columns a settings command writes, and (setting, value) for the audit."""
+    match command:
+        case c.SetLang(lang):
+            return {"lang": lang}, ("lang", lang)
+        case c.SetMode(mode):
+            return {"mode": mode.value}, ("mode", mode.value)
+        case c.SetSchedule(times, tz):
+            settings: dict[str, object] = {"schedule": list(times)}
+            if tz:
+                settings["timezone"] = tz
+            return settings, ("schedule", " ".join((",".join(times), tz or "")).strip())
+        case c.SetQuiet(quiet):
+            return {"quiet": quiet}, ("quiet", quiet or "off")
+        case c.SetTimezone(tz):
+            return {"timezone": tz}, ("timezone", tz)
+    raise AssertionError(f"not a settings command: {command!r}")

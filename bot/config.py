@@ -7,7 +7,6 @@ using the line marks of the YAML node tree, so a user can find the mistake.
 
 from __future__ import annotations
 
-import re
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -25,7 +24,16 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.config_errors import describe_error
-from bot.core.models import KeywordEntry, Mode, TickerEntry, Watchlist
+from bot.core.models import (
+    KEYWORD_KEY_PATTERN,
+    SYMBOL_PATTERN,
+    WATCHLIST_NAME_PATTERN,
+    KeywordEntry,
+    Mode,
+    TickerEntry,
+    Watchlist,
+)
+from bot.core.schedule import parse_interval
 from bot.errors import InputError
 
 CommaList = Annotated[list[str], NoDecode]
@@ -72,6 +80,7 @@ class Settings(BaseSettings):
     baseline_items: int = 3
     baseline_window_h: float = 24.0
     digest_max_items: int = 20
+    alert_max_per_hour: int = Field(default=20, ge=0)  # stories per instant channel; 0 = no limit
 
     @field_validator("adapters", "admin_ids", "fetch_allow_networks", mode="before")
     @classmethod
@@ -80,27 +89,17 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("fetch_allow_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        if value:  # (the guard imports aiohttp: only when there is something to check)
+            from bot.feeds.guard import NetworkGuard
+
+            NetworkGuard(allow_networks=value)  # raises ValueError naming the bad entry
+        return value
+
 
 # --- YAML config file ---------------------------------------------------------------------------
-
-_INTERVAL = re.compile(r"^\s*(\d+)\s*([smh])\s*$")
-_SECONDS = {"s": 1, "m": 60, "h": 3600}
-MIN_INTERVAL_S = 10
-
-
-def parse_interval(text: str | int) -> int:
-    """`10m` → 600. Plain integers are seconds. Minimum 10 s."""
-    if isinstance(text, int):
-        seconds = text
-    else:
-        found = _INTERVAL.match(text)
-        if not found:
-            raise ValueError(f"interval must look like 30s, 10m or 1h, not {text!r}")
-        seconds = int(found.group(1)) * _SECONDS[found.group(2)]
-    if seconds < MIN_INTERVAL_S:
-        raise ValueError(f"interval must be at least {MIN_INTERVAL_S}s")
-    return seconds
-
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -122,7 +121,7 @@ class FeedConfig(_Strict):
 
 
 class TickerConfig(_Strict):
-    symbol: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,11}$")
+    symbol: str = Field(pattern=SYMBOL_PATTERN)
     names: list[str] | None = None
     exclude: list[str] = Field(default_factory=list)
     bare: bool | None = None
@@ -146,7 +145,7 @@ class TickerConfig(_Strict):
 
 
 class KeywordConfig(_Strict):
-    key: str = Field(pattern=r"^[A-Za-z0-9ÄÖÜäöüß][\w\-]{0,39}$")
+    key: str = Field(pattern=KEYWORD_KEY_PATTERN)
     terms: list[str] = Field(default_factory=list)
     case_sensitive: bool | None = None
     exclude: list[str] = Field(default_factory=list)
@@ -180,7 +179,7 @@ class KeywordConfig(_Strict):
 
 
 class WatchlistConfig(_Strict):
-    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]{0,39}$")
+    name: str = Field(pattern=WATCHLIST_NAME_PATTERN)
     tickers: list[TickerConfig] = Field(default_factory=list)
     keywords: list[KeywordConfig] = Field(default_factory=list)
 

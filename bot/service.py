@@ -1,6 +1,16 @@
 """Use cases: poll due feeds into the outbox, deliver due alerts and digests.
 
 Batch work returns per-item outcomes: one broken feed or channel never stops the others.
+
+Feed health (rules in `bot.core.health`): a feed answering 410 is stopped, one failing
+`DISABLE_AFTER_ERRORS` times in a row is paused and probed once a day; the channels it fed
+in the last 30 days are told, in their language, and told again when a paused feed is back.
+
+Alert limit: an instant channel gets at most `alert_max_per_hour` stories in any rolling
+hour (`NEWSBOT_ALERT_MAX_PER_HOUR`, 0 = no limit). Stories beyond it stay pending, oldest
+first out, and go with the next message once the stories sent an hour ago leave the window:
+nothing is dropped or sent twice. Digests (which come at their own times) and `--once`
+(`force`) are not limited.
 """
 
 from __future__ import annotations
@@ -9,19 +19,21 @@ import asyncio
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.core.dedupe import dedupe_within_feed, select_baseline
 from bot.core.digest import build_digest
+from bot.core.health import (
+    AUDIENCE_WINDOW,
+    PAUSED_PROBE_S,
+    Transition,
+    build_feed_notice,
+    failure_transition,
+)
 from bot.core.models import Article, Channel, FeedState, Match, Mode
 from bot.core.routing import RoutingTable, build_routing
-from bot.core.schedule import (
-    DISABLE_AFTER_ERRORS,
-    digest_due,
-    in_quiet_hours,
-    next_poll_at,
-)
+from bot.core.schedule import digest_due, in_quiet_hours, next_poll_at
 from bot.core.summarize import summarize
 from bot.errors import FetchError, ParseError, PermanentError, TransientError
 from bot.feeds.parse import parse_feed
@@ -32,6 +44,8 @@ from bot.store.sql import SqlStore
 log = logging.getLogger(__name__)
 
 RETRY_SEND_AFTER = timedelta(seconds=60)
+ALERT_WINDOW = timedelta(hours=1)
+MAX_CLAIM = 200  # pending rows composed into one message at most
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,14 +55,29 @@ class PollOutcome:
     new_entries: int = 0
     routed: int = 0
     error: str | None = None
+    transition: Transition | None = None  # the health change this poll made (channels told)
 
 
 @dataclass(frozen=True, slots=True)
 class DeliveryOutcome:
     channel: str
-    status: Literal["sent", "held", "failed", "no_adapter"]
+    # held: quiet hours or not digest time; limited: the channel's hourly alert limit is used up
+    status: Literal["sent", "held", "limited", "failed", "no_adapter"]
     items: int = 0
     error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Notice:
+    """A feed health notice for one channel; its text is made when it is sent, in the
+    channel's language of that moment."""
+
+    channel_id: int
+    feed_id: int
+    transition: Transition
+    title: str
+    url: str
+    errors: int
 
 
 def summarize_article(article: Article, matches: tuple[Match, ...]) -> str:
@@ -74,6 +103,7 @@ class NewsService:
         digest_max_items: int = 20,
         reference: Mapping[str, tuple[str, ...]] | None = None,
         summarizer: Summarizer | None = None,
+        alert_max_per_hour: int = 20,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -86,13 +116,20 @@ class NewsService:
         self._digest_max_items = digest_max_items
         self._reference = reference  # company names for tickers without their own
         self._summarizer = summarizer  # optional LLM: summaries in the channel's language
+        self._alert_max_per_hour = alert_max_per_hour
+        # notices for channels in quiet hours, sent when they end (kept in memory only)
+        self._held_notices: list[_Notice] = []
 
     # --- polling ------------------------------------------------------------------------------
 
     async def poll_due_feeds(self, *, force: bool = False) -> list[PollOutcome]:
-        """Poll every due feed (all enabled feeds with `force`) concurrently."""
+        """Poll every due feed (all enabled feeds with `force`) concurrently, and probe the
+        paused feeds whose probe is due."""
+        if self._held_notices:  # (here too: a poll-only worker must send them as well)
+            await self._send_held_notices(force=False)
         now = self._clock.now()
         feeds = await self._store.due_feeds(now, force=force)
+        feeds += await self._store.due_paused_feeds(now)
         if not feeds:
             return []
         routing = await self.load_routing()
@@ -117,18 +154,16 @@ class NewsService:
             result = await self._fetcher.fetch(
                 feed.url, etag=feed.etag, last_modified=feed.last_modified)
         except FetchError as exc:
-            return await self._record_error(feed.id, feed.url, feed.interval_s,
-                                            feed.error_count, exc)
+            return await self._record_error(feed, exc)
         now = self._clock.now()
         if result.not_modified:
             await self._store.record_not_modified(feed.id, now=now, next_poll_at=next_poll_at(
                 now, interval_s=feed.interval_s, max_age_s=result.max_age_s))
-            return PollOutcome(url, "not_modified")
+            return PollOutcome(url, "not_modified", transition=await self._recover(feed))
         try:
             parsed = parse_feed(result.body, source=url, content_type=result.content_type)
         except ParseError as exc:
-            return await self._record_error(feed.id, feed.url, feed.interval_s,
-                                            feed.error_count, exc)
+            return await self._record_error(feed, exc)
         articles = dedupe_within_feed(parsed.articles)
         known = await self._store.known_uids(feed.id, (a.uid for a in articles))
         new = [a for a in articles if a.uid not in known]
@@ -144,30 +179,97 @@ class NewsService:
             next_poll_at=next_poll_at(now, interval_s=feed.interval_s, max_age_s=result.max_age_s),
         )
         return PollOutcome(url, "new" if added else "unchanged", new_entries=added,
-                           routed=len(routes))
+                           routed=len(routes), transition=await self._recover(feed))
 
-    async def _record_error(self, feed_id: int, url: str, interval_s: int, errors: int,
-                            exc: FetchError | ParseError) -> PollOutcome:
+    async def _record_error(self, feed: FeedState, exc: FetchError | ParseError
+                            ) -> PollOutcome:
         now = self._clock.now()
+        errors = feed.error_count + 1
         retry_after = exc.retry_after_s if isinstance(exc, FetchError) else None
-        gone = isinstance(exc, FetchError) and exc.status == 410
-        disable = None
-        if gone:
-            disable = f"gone (HTTP 410): {exc}"
-        elif errors + 1 >= DISABLE_AFTER_ERRORS:
-            disable = f"{errors + 1} failed polls in a row, last: {exc}"
-        await self._store.record_feed_error(
-            feed_id, now=now, error=str(exc), disable=disable,
-            next_poll_at=next_poll_at(now, interval_s=interval_s, error_count=errors + 1,
-                                      retry_after_s=retry_after),
-        )
-        log.warning("feed %s failed: %s", url, exc)
-        return PollOutcome(url, "disabled" if disable else "error", error=str(exc))
+        status = exc.status if isinstance(exc, FetchError) else None
+        transition = failure_transition(status=status, errors=errors)
+        disable: str | None = None
+        next_at: datetime | None
+        if transition == "gone":
+            disable, next_at = f"gone (HTTP 410): {exc}", None  # never polled again
+        elif transition == "paused":
+            disable = f"{errors} failed polls in a row, last: {exc}; probed once a day"
+            next_at = now + timedelta(seconds=max(PAUSED_PROBE_S, retry_after or 0))
+        else:
+            next_at = next_poll_at(now, interval_s=feed.interval_s, error_count=errors,
+                                   retry_after_s=retry_after)
+        won = await self._store.record_feed_failure(
+            feed.id, now=now, error=str(exc), next_poll_at=next_at, disable=disable)
+        log.warning("feed %s failed: %s", feed.url, exc)
+        if won and transition is not None:
+            await self._announce(feed, transition, errors=errors)
+        return PollOutcome(feed.url, "disabled" if disable else "error", error=str(exc),
+                           transition=transition if won else None)
+
+    async def _recover(self, feed: FeedState) -> Transition | None:
+        """After a poll that worked: a paused feed is enabled again and its channels told."""
+        if feed.disabled_reason is None or not await self._store.reenable_feed(feed.id):
+            return None
+        log.warning("feed %s works again", feed.url)
+        await self._announce(feed, "back", errors=0)
+        return "back"
+
+    # --- health notices -----------------------------------------------------------------------
+
+    async def _announce(self, feed: FeedState, transition: Transition, *, errors: int) -> None:
+        now = self._clock.now()
+        channels = await self._store.channels_fed_by(feed.id, since=now - AUDIENCE_WINDOW)
+        if not channels:
+            log.warning("feed %s: %s; no channel got its stories in the last %d days, so no "
+                        "channel is told", feed.url, transition, AUDIENCE_WINDOW.days)
+            return
+        for channel in channels:
+            notice = _Notice(channel.id, feed.id, transition, feed.title, feed.url, errors)
+            if transition == "back" and self._drop_held(channel.id, feed.id):
+                continue  # the channel never heard it was off: nothing to tell
+            if in_quiet_hours(now, channel.quiet, channel.timezone):
+                self._held_notices.append(notice)
+            else:
+                await self._send_notice(channel, notice)
+
+    def _drop_held(self, channel_id: int, feed_id: int) -> bool:
+        kept = [n for n in self._held_notices
+                if (n.channel_id, n.feed_id) != (channel_id, feed_id)]
+        dropped = len(kept) < len(self._held_notices)
+        self._held_notices = kept
+        return dropped
+
+    async def _send_notice(self, channel: Channel, notice: _Notice) -> None:
+        adapter = self._adapters.get(channel.ref.platform)
+        if adapter is None:
+            log.warning("no adapter for %s: feed notice not sent", channel.ref)
+            return
+        text = build_feed_notice(notice.transition, lang=channel.lang, title=notice.title,
+                                 url=notice.url, errors=notice.errors)
+        try:
+            await adapter.send_notice(channel.ref.external_id, text)
+        except (TransientError, PermanentError) as exc:  # told at most once: no retry
+            log.warning("feed notice to %s failed: %s", channel.ref, exc)
+
+    async def _send_held_notices(self, *, force: bool) -> None:
+        held, self._held_notices = self._held_notices, []
+        now = self._clock.now()
+        for notice in held:
+            channel = await self._store.channel_by_id(notice.channel_id)
+            if channel is None:
+                continue
+            if not force and in_quiet_hours(now, channel.quiet, channel.timezone):
+                self._held_notices.append(notice)
+            else:
+                await self._send_notice(channel, notice)
 
     # --- delivery -----------------------------------------------------------------------------
 
     async def deliver_due(self, *, force: bool = False) -> list[DeliveryOutcome]:
-        """Send pending alerts, and digests whose time has come (all of them with `force`)."""
+        """Send pending alerts, and digests whose time has come (all of them with `force`);
+        also feed notices held back by quiet hours that have ended."""
+        if self._held_notices:
+            await self._send_held_notices(force=force)
         pending = set(await self._store.channels_with_pending())
         if not pending:
             return []
@@ -190,7 +292,14 @@ class NewsService:
                 created, last = await self._store.channel_meta(channel.id)
                 if not digest_due(now, last, channel.schedule, channel.timezone, created=created):
                     return DeliveryOutcome(name, "held")
-        items = await self._store.claim_deliveries(channel.id, owner=self._owner, now=now)
+        limit = MAX_CLAIM
+        if not force and channel.mode is Mode.INSTANT and self._alert_max_per_hour > 0:
+            sent = await self._store.count_sent_since(channel.id, since=now - ALERT_WINDOW)
+            limit = min(limit, self._alert_max_per_hour - sent)
+            if limit <= 0:
+                return DeliveryOutcome(name, "limited")
+        items = await self._store.claim_deliveries(channel.id, owner=self._owner, now=now,
+                                                   limit=limit)
         if not items:
             return DeliveryOutcome(name, "held")
         digest = build_digest(

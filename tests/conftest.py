@@ -5,10 +5,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from tests.support.clock import FixedClock
 
 REPO = Path(__file__).resolve().parents[1]
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SHARED = REPO.parent / "shared"
 
 
@@ -37,3 +39,29 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         if name.startswith("NEWSBOT_") and name != "NEWSBOT_TEST_POSTGRES_URL":
             monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
+
+
+def _reset_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_url(request: pytest.FixtureRequest, db_url: str) -> str:
+    """A fresh database: SQLite always, PostgreSQL (`NEWSBOT_TEST_POSTGRES_URL`) when it is
+    reachable. Under CI=true an unreachable PostgreSQL fails the run instead of skipping."""
+    if request.param == "sqlite":
+        return db_url
+    url = os.environ.get("NEWSBOT_TEST_POSTGRES_URL") or DEFAULT_PG
+    try:
+        _reset_postgres(url)
+    except Exception as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL is required under CI=true but unreachable: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {type(exc).__name__}")
+    return url

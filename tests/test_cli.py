@@ -103,7 +103,8 @@ def test_parse_files_and_urls_with_per_feed_errors(tmp_path: Path) -> None:
     broken.write_text("<html><body>not a feed</body></html>")
     with serve({"/rss": Route(rss([Item("Per HTTP", guid="h")]))}) as server:
         proc = newsbot("parse", str(good), str(broken), server.url("/rss"),
-                       str(tmp_path / "missing.xml"))
+                       str(tmp_path / "missing.xml"),
+                       env={"NEWSBOT_FETCH_ALLOW_NETWORKS": "127.0.0.0/8"})  # 127.0.0.1 server
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     lines = [json.loads(line) for line in proc.stdout.splitlines()]
@@ -135,6 +136,57 @@ def test_command_subscribe_list_and_errors() -> None:
     proc = newsbot("command", "--channel", "console:markets", "/news subscirbe SNOW")
     assert proc.returncode == 1 and "subscribe" in proc.stdout
     assert_clean_error(newsbot("command", "--channel", "markets", "/news list"), 2, "--channel")
+
+
+def test_command_feed_add_through_the_real_fetcher_and_guard() -> None:
+    """`feed add` on a loopback server: refused by the network guard by default, added (title
+    and entry count) once NEWSBOT_FETCH_ALLOW_NETWORKS exempts 127.0.0.0/8."""
+    body = rss([Item("Eins", guid="1"), Item("Zwei", guid="2"), Item("Drei", guid="3")],
+               title="Loopback-Börse")
+    with serve({"/feed.xml": Route(body)}) as server:
+        url = server.url("/feed.xml")
+        refused = newsbot("command", "--as", "admin", f"/news feed add {url}")
+        assert refused.returncode == 1, refused.stderr
+        assert f"Feed not added: {url}: refused: 127.0.0.1 is a loopback address" in (
+            refused.stdout)
+        assert server.requests == []
+        listing = newsbot("command", "--as", "admin", "/news feed list")
+        assert "No feeds yet" in listing.stdout
+
+        allow = {"NEWSBOT_FETCH_ALLOW_NETWORKS": "127.0.0.0/8"}
+        added = newsbot("command", "--as", "admin", f"/news feed add {url} 5m", env=allow)
+        assert added.returncode == 0, added.stderr
+        assert added.stdout.strip() == "Added feed “Loopback-Börse”: 3 entries, polled every 5m."
+        assert [path for path, _ in server.requests] == ["/feed.xml"]
+    listing = newsbot("command", "--as", "admin", "/news feed list")
+    assert f"• Loopback-Börse — {url} · 5m · ok" in listing.stdout
+    member = newsbot("command", "--as", "member", f"/news feed remove {url}")
+    assert member.returncode == 1 and "Only admins" in member.stdout
+
+
+def test_audit_lists_changes_and_refusals_newest_first() -> None:
+    for role, text in (("member", "/news subscribe SNOW"), ("member", "/news settings lang de"),
+                       ("member", "/news feed add https://example.org/rss"),
+                       ("admin", "/news watchlist create tech")):
+        newsbot("command", "--channel", "console:markets", "--as", role, text)
+    proc = newsbot("audit")
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert len(lines) == 4
+    assert [line.split()[1:6] for line in lines] == [
+        ["ok", "console:markets", "cli", "watchlist.create", "watchlist:tech"],
+        ["refused", "console:markets", "cli", "feed.add", "-"],
+        ["ok", "console:markets", "cli", "settings.lang", "console:markets"],
+        ["ok", "console:markets", "cli", "subscribe", "SNOW"],
+    ]
+    assert lines[1].endswith("/news feed add https://example.org/rss")
+    assert lines[0][:20].endswith("Z") and lines[0][4] == "-"
+    assert newsbot("audit", "--limit", "1").stdout.splitlines() == lines[:1]
+    assert newsbot("audit", "--since", "7d").stdout.splitlines() == lines
+    as_json = [json.loads(line) for line in newsbot("audit", "--json").stdout.splitlines()]
+    assert as_json[1]["outcome"] == "refused" and as_json[1]["action"] == "feed.add"
+    assert_clean_error(newsbot("audit", "--since", "yesterday"), 2, "--since")
+    assert newsbot("audit", "--limit", "0").returncode == 2
 
 
 @pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["parse", "--help"]],

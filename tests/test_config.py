@@ -24,6 +24,12 @@ def test_settings_from_env_and_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert settings.database_url == "sqlite:///./newsbot.db"
 
 
+def test_allow_networks_must_be_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NEWSBOT_FETCH_ALLOW_NETWORKS", "127.0.0.0/8, intranet")
+    with pytest.raises(ValueError, match="'intranet' is not a network like"):
+        Settings()
+
+
 @pytest.mark.parametrize(
     ("text", "seconds"),
     [("10s", 10), ("10m", 600), ("2h", 7200), (" 5 m ", 300), (30, 30)],

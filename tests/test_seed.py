@@ -52,7 +52,8 @@ def test_seed_article_reaches_german_and_english_channels(shared: Path, tmp_path
         proc = subprocess.run(
             [sys.executable, "-m", "bot", "run", "--once", "--config", str(cfg)],
             capture_output=True, text=True, timeout=120, check=False,
-            env={**os.environ, "NEWSBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'seed.db'}"},
+            env={**os.environ, "NEWSBOT_DATABASE_URL": f"sqlite:///{tmp_path / 'seed.db'}",
+                 "NEWSBOT_FETCH_ALLOW_NETWORKS": "127.0.0.0/8"},  # the feed server's network
         )
     assert proc.returncode == 0, proc.stderr
     german = section(proc.stdout, "markets-de")

@@ -35,7 +35,8 @@ async def run_once(cfg: Path, db: Path, llm: FakeOpenAI) -> tuple[int, str, str]
     env = {**os.environ, "NEWSBOT_DATABASE_URL": f"sqlite:///{db}",
            "NEWSBOT_LLM_BASE_URL": llm.base_url, "NEWSBOT_LLM_MODEL": "fake-chat",
            "NEWSBOT_LLM_API_KEY": KEY, "NEWSBOT_LLM_TIMEOUT_S": "10",
-           "NEWSBOT_LOG_LEVEL": "DEBUG"}
+           "NEWSBOT_LOG_LEVEL": "DEBUG",
+           "NEWSBOT_FETCH_ALLOW_NETWORKS": "127.0.0.0/8"}  # the feed server is on 127.0.0.1
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bot", "run", "--once", "--config", str(cfg), env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)

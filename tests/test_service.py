@@ -63,10 +63,12 @@ async def server() -> AsyncIterator[tuple[FeedServer, str]]:
 
 async def make_app(db_url: str, clock: FixedClock, base: str, *, mode: Mode = Mode.INSTANT,
                    extra_feeds: tuple[str, ...] = (), quiet: str | None = None,
+                   allow: tuple[str, ...] = ("127.0.0.0/8",),
                    ) -> tuple[App, RecordingAdapter]:
     adapter = RecordingAdapter()
-    app = await build_app(Settings(database_url=db_url), adapters={"console": adapter},
-                          clock=clock)
+    # the feed server listens on 127.0.0.1, which the network guard refuses unless allowed
+    settings = Settings(database_url=db_url, fetch_allow_networks=list(allow))
+    app = await build_app(settings, adapters={"console": adapter}, clock=clock)
     config = FileConfig(
         feeds=[FeedConfig(url=f"{base}/feed"), *(FeedConfig(url=u) for u in extra_feeds)],
         watchlists=[WATCHLIST],
@@ -213,5 +215,20 @@ async def test_failed_send_keeps_items_pending(
         clock.advance(minutes=2)
         [outcome] = await app.service.deliver_due()
         assert outcome.status == "sent" and len(adapter.sent) == 1
+    finally:
+        await app.close()
+
+
+async def test_internal_feed_urls_are_refused_without_the_allow_list(
+    server: tuple[FeedServer, str], db_url: str, clock: FixedClock
+) -> None:
+    feeds, base = server
+    feeds.publish(rss([Item("Snowflake legt zu", guid="s1", published=clock.now())]))
+    app, adapter = await make_app(db_url, clock, base, allow=())
+    try:
+        [poll] = await app.service.poll_due_feeds()
+        assert poll.status == "error"
+        assert poll.error == "refused: 127.0.0.1 is a loopback address"
+        assert feeds.hits == 0 and adapter.sent == []
     finally:
         await app.close()

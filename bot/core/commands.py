@@ -6,35 +6,36 @@ the reply is written in the channel's language.
 
 from __future__ import annotations
 
-import difflib
 import re
-import shlex
-import unicodedata
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.core.models import Lang, Mode
+from bot.core.command_args import (
+    MAX_COMMAND_CHARS,
+    CommandError,
+    check_text,
+    check_url,
+    split_words,
+    suggest,
+    unknown_command,
+)
+from bot.core.commands_admin import AdminCommand, parse_feed, parse_import, parse_watchlist
+from bot.core.models import WATCHLIST_NAME_PATTERN, Lang, Mode
 from bot.core.routing import WATCHLIST_PREFIX, normalize_target
 from bot.core.schedule import check_timezone, parse_clock, parse_quiet
 
-MAX_COMMAND_CHARS = 1000
+__all__ = ["MAX_COMMAND_CHARS", "Command", "CommandError", "parse_command", "subcommand_of"]
+
 MAX_TARGETS = 20
 MAX_TARGET_CHARS = 40
 MAX_SCHEDULE_TIMES = 6
 TARGET = re.compile(r"^\$?[\wÄÖÜäöüß][\w.\-ÄÖÜäöüß ]{0,39}$")
+_WATCHLIST_NAME = re.compile(WATCHLIST_NAME_PATTERN)
 WINDOWS = {"24h": timedelta(hours=24), "7d": timedelta(days=7)}
 
-SUBCOMMANDS = ("subscribe", "unsubscribe", "list", "summary", "settings", "why", "help")
+SUBCOMMANDS = ("subscribe", "unsubscribe", "list", "summary", "settings", "why", "help",
+               "watchlist", "feed")
 SETTINGS = ("lang", "mode", "schedule", "quiet", "timezone")
-
-
-class CommandError(Exception):
-    """A user mistake. `msgid` is an i18n catalog id; `params` fill its placeholders."""
-
-    def __init__(self, msgid: str, **params: str) -> None:
-        super().__init__(msgid.format(**params))
-        self.msgid = msgid
-        self.params = params
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,31 +95,9 @@ class Help:
     pass
 
 
-Command = (Subscribe | Unsubscribe | ListSubscriptions | Summary | SetLang | SetMode
-           | SetSchedule | SetQuiet | SetTimezone | Why | Help)
-
-
-def _check_text(text: str) -> None:
-    if len(text) > MAX_COMMAND_CHARS:
-        raise CommandError("The command is too long (at most {limit} characters).",
-                           limit=str(MAX_COMMAND_CHARS))
-    for ch in text:
-        # control characters and bidi overrides can hide what a command really says
-        if unicodedata.category(ch) in {"Cc", "Cf"} and ch not in "\t\n":
-            raise CommandError("The command contains invisible control characters.")
-
-
-def _suggest(word: str, options: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(word.lower(), options, n=1, cutoff=0.6)
-    return close[0] if close else ""
-
-
-def _unknown(word: str, options: tuple[str, ...]) -> CommandError:
-    suggestion = _suggest(word, options)
-    if suggestion:
-        return CommandError("Unknown command “{word}”. Did you mean “{suggestion}”?",
-                            word=word[:40], suggestion=suggestion)
-    return CommandError("Unknown command “{word}”. Try “/news help”.", word=word[:40])
+MemberCommand = (Subscribe | Unsubscribe | ListSubscriptions | Summary | SetLang | SetMode
+                 | SetSchedule | SetQuiet | SetTimezone | Why | Help)
+Command = MemberCommand | AdminCommand
 
 
 def parse_targets(words: list[str]) -> tuple[str, ...]:
@@ -133,8 +112,8 @@ def parse_targets(words: list[str]) -> tuple[str, ...]:
         ):
             raise CommandError("“{target}” is not a symbol, keyword or watchlist:NAME.",
                                target=word[:MAX_TARGET_CHARS])
-        if word.lower().startswith(WATCHLIST_PREFIX) and not re.match(
-            r"^[a-z0-9][a-z0-9_\-]{0,39}$", word[len(WATCHLIST_PREFIX):].lower()
+        if word.lower().startswith(WATCHLIST_PREFIX) and not _WATCHLIST_NAME.match(
+            word[len(WATCHLIST_PREFIX):].lower()
         ):
             raise CommandError("“{target}” is not a symbol, keyword or watchlist:NAME.",
                                target=word[:MAX_TARGET_CHARS])
@@ -142,13 +121,22 @@ def parse_targets(words: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(targets))
 
 
+def subcommand_of(text: str) -> str:
+    """The first word after `/news`, lower-cased ("" for none), read without parsing the rest:
+    enough to decide permissions before any argument is looked at."""
+    words = text.split()
+    if words and words[0].lower() in {"/news", "news"}:
+        words = words[1:]
+    return words[0].lower().strip("\"'") if words else ""
+
+
 def parse_command(text: str) -> Command:
     """Parse `/news …` (the leading `/news` is optional)."""
-    _check_text(text)
-    try:
-        words = shlex.split(text)
-    except ValueError:
-        raise CommandError("Unbalanced quotes in the command.") from None
+    imported = parse_import(text)
+    if imported is not None:
+        return imported
+    check_text(text)
+    words = split_words(text)
     if words and words[0].lower() in {"/news", "news"}:
         words = words[1:]
     if not words:
@@ -166,12 +154,16 @@ def parse_command(text: str) -> Command:
         case "summary":
             return _parse_summary(args)
         case "why":
-            if len(args) != 1 or not re.match(r"^https?://\S+$", args[0]) or len(args[0]) > 2048:
+            if len(args) != 1 or not re.match(r"^https?://\S+$", args[0]):
                 raise CommandError("Usage: /news why <url of a stored article>")
-            return Why(args[0])
+            return Why(check_url(args[0]))
         case "settings":
             return _parse_settings(args)
-    raise _unknown(head, SUBCOMMANDS)
+        case "watchlist":
+            return parse_watchlist(args)
+        case "feed":
+            return parse_feed(args)
+    raise unknown_command(head, SUBCOMMANDS)
 
 
 def _parse_summary(args: list[str]) -> Summary:
@@ -192,7 +184,7 @@ def _parse_settings(args: list[str]) -> Command:
         raise CommandError("Usage: /news settings lang|mode|schedule|quiet|timezone …")
     name, rest = args[0].lower(), args[1:]
     if name not in SETTINGS:
-        suggestion = _suggest(name, SETTINGS)
+        suggestion = suggest(name, SETTINGS)
         if suggestion:
             raise CommandError("Unknown setting “{word}”. Did you mean “{suggestion}”?",
                                word=name[:40], suggestion=suggestion)

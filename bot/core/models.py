@@ -87,6 +87,12 @@ class KeywordEntry:
     regex: tuple[str, ...] = ()  # whole-word regular expressions, see core.regex_terms
 
 
+# the spelling rules of watchlist names, ticker symbols and keyword keys (file and chat alike)
+WATCHLIST_NAME_PATTERN = r"^[a-z0-9][a-z0-9_\-]{0,39}$"
+SYMBOL_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,11}$"
+KEYWORD_KEY_PATTERN = r"^[A-Za-z0-9ÄÖÜäöüß][\w\-]{0,39}$"
+
+
 @dataclass(frozen=True, slots=True)
 class Watchlist:
     name: str
@@ -215,3 +221,21 @@ class Reply:
     @property
     def text(self) -> str:
         return "\n".join(self.lines)
+
+
+AuditOutcome = Literal["ok", "refused", "error"]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One row of the audit log: a change made by a command, or an admin command refused."""
+
+    at: datetime
+    platform: str
+    channel: str  # the channel's external id on its platform
+    user_id: str
+    action: str  # "subscribe", "settings.lang", "watchlist.add", "feed.remove", …
+    target: str  # what it acted on: "SNOW", "watchlist:tech", a feed URL, a channel
+    detail: str
+    outcome: AuditOutcome
+    id: int = 0

@@ -34,6 +34,33 @@ def parse_clock(text: str) -> time:
     return time(int(found.group(1)), int(found.group(2)))
 
 
+_INTERVAL = re.compile(r"^\s*(\d+)\s*([smh])\s*$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600}
+MIN_INTERVAL_S = 10
+
+
+def parse_interval(text: str | int) -> int:
+    """A poll interval: `10m` → 600. Plain integers are seconds. Minimum 10 s."""
+    if isinstance(text, int):
+        seconds = text
+    else:
+        found = _INTERVAL.match(text)
+        if not found:
+            raise ValueError(f"interval must look like 30s, 10m or 1h, not {text!r}")
+        seconds = int(found.group(1)) * _SECONDS[found.group(2)]
+    if seconds < MIN_INTERVAL_S:
+        raise ValueError(f"interval must be at least {MIN_INTERVAL_S}s")
+    return seconds
+
+
+def format_interval(seconds: int) -> str:
+    """The shortest exact spelling `parse_interval` reads back: 600 → `10m`, 90 → `90s`."""
+    for unit, size in (("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
 @dataclass(frozen=True, slots=True)
 class QuietHours:
     start: time

@@ -2,8 +2,11 @@
 failure turned into one `FetchError` that says whether trying again later can help.
 
 The cap counts decompressed bytes while streaming, so a gzip bomb stops at the cap instead of
-filling memory. The network guard against internal addresses (SSRF) plugs in through
-`connector_factory`: a connector that refuses private addresses at connect time.
+filling memory. Every fetch goes through a `NetworkGuard` (`bot.feeds.guard`, SSRF): the URL is
+checked first, and the session's connector refuses internal addresses at connect time, for
+every redirect hop and every DNS answer. Without `guard=` the default guard refuses all of
+them; a custom `connector_factory` replaces the guarded connector and must apply the guard
+itself (`guard.connector(...)`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from multidict import CIMultiDictProxy
 from yarl import URL
 
 from bot.errors import FetchError
+from bot.feeds.guard import AddressRefused, NetworkGuard
 from bot.ports import FetchResult
 
 ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml, "
@@ -48,6 +52,7 @@ class HttpFetcher:
         max_bytes: int = 10 * 1024 * 1024,
         max_redirects: int = 5,
         clock: Callable[[], datetime] = _utc_now,
+        guard: NetworkGuard | None = None,
         connector_factory: Callable[[], aiohttp.BaseConnector] | None = None,
     ) -> None:
         self._user_agent = user_agent
@@ -57,7 +62,8 @@ class HttpFetcher:
         self._max_bytes = max_bytes
         self._max_redirects = max_redirects
         self._clock = clock
-        self._connector_factory = connector_factory
+        self._guard = guard if guard is not None else NetworkGuard()
+        self._connector_factory = connector_factory or self._guard.connector
         self._session: aiohttp.ClientSession | None = None
 
     def _get_session(self) -> aiohttp.ClientSession:
@@ -65,7 +71,7 @@ class HttpFetcher:
             # the total deadline is ours (asyncio.timeout around the whole fetch, body included)
             timeout = aiohttp.ClientTimeout(total=None, sock_connect=self._connect_timeout_s,
                                             sock_read=self._read_timeout_s)
-            connector = self._connector_factory() if self._connector_factory else None
+            connector = self._connector_factory()
             self._session = aiohttp.ClientSession(
                 timeout=timeout, connector=connector,
                 headers={"User-Agent": self._user_agent, "Accept": ACCEPT})
@@ -86,7 +92,7 @@ class HttpFetcher:
     async def fetch(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
     ) -> FetchResult:
-        target = _check_url(url)
+        target = self._guard.checked_url(url)
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -164,26 +170,18 @@ def _transient(message: str, *, status: int | None = None) -> FetchError:
     return FetchError(message, transient=True, status=status)
 
 
-def _check_url(url: str) -> URL:
-    try:
-        target = URL(url.strip())
-    except (ValueError, TypeError):
-        # the URL stays out of messages: it may carry credentials, and callers know it
-        raise FetchError("invalid URL", transient=False) from None
-    if target.scheme.lower() not in ("http", "https"):
-        raise FetchError(f"unsupported URL scheme: {target.scheme or '(none)'!r}",
-                         transient=False)
-    if not target.host:
-        raise FetchError("invalid URL: no host", transient=False)
-    return target
-
-
 def _client_error(exc: aiohttp.ClientError) -> FetchError:
     """One aiohttp failure → our error; the order matters (the classes nest)."""
     if isinstance(exc, aiohttp.NonHttpUrlRedirectClientError):
         return FetchError("redirect to an unsupported URL scheme", transient=False)
     if isinstance(exc, aiohttp.InvalidURL):
+        if "canonical" in str(exc.description or ""):  # aiohttp's own check on `127.1` hosts
+            return FetchError(f"refused: {exc.url} is an IP address in a legacy spelling",
+                              transient=False)
         return FetchError("invalid URL", transient=False)
+    if isinstance(exc, aiohttp.ClientConnectorError) and isinstance(exc.os_error,
+                                                                    AddressRefused):
+        return FetchError(exc.os_error.reason, transient=False)  # the network guard said no
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return _transient(f"cannot resolve host {exc.host!r}")
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, event, select, update
+from sqlalchemy import delete, event, func, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -36,6 +36,7 @@ from bot.core.models import (
 )
 from bot.core.routing import Route
 from bot.errors import StoreError
+from bot.store.admin import AdminQueries
 from bot.store.migrate import async_url
 from bot.store.schema import (
     ChannelRow,
@@ -69,7 +70,9 @@ def _lang(value: str) -> Lang:
     return "de" if value == "de" else "en"
 
 
-class SqlStore:
+class SqlStore(AdminQueries):
+    """The store; admin and audit queries come from `AdminQueries` (bot/store/admin.py)."""
+
     def __init__(self, *, url: str, echo: bool = False) -> None:
         self.url = url
         self._engine: AsyncEngine = create_async_engine(async_url(url), echo=echo)
@@ -197,21 +200,6 @@ class SqlStore:
             await s.execute(update(FeedRow).where(FeedRow.id == feed_id).values(
                 next_poll_at=next_poll_at, last_polled_at=now, error_count=0, last_error=None,
             ))
-
-    async def record_feed_error(
-        self, feed_id: int, *, now: datetime, error: str, next_poll_at: datetime,
-        disable: str | None = None,
-    ) -> int:
-        """Count a failed poll; returns the new consecutive error count."""
-        async with self._tx() as s:
-            row = await s.get_one(FeedRow, feed_id)
-            row.error_count += 1
-            row.last_error = error[:500]
-            row.last_polled_at = now
-            row.next_poll_at = next_poll_at
-            if disable:
-                row.disabled_reason = disable[:500]
-            return row.error_count
 
     # --- watchlists -------------------------------------------------------------------------
 
@@ -408,6 +396,78 @@ class SqlStore:
                 .where(EntryRow.link == link).order_by(EntryRow.seen_at.desc()).limit(1)
             )).first()
             return None if row is None else _article(row[0], row[1])
+
+    # --- feed health notices and per-channel alert limits (service.py) ---------------------
+    # A disabled feed with a next poll time is *paused* (after repeated failures) and probed
+    # at that time; without one it is stopped for good (410 Gone) and never polled again.
+
+    async def record_feed_failure(
+        self, feed_id: int, *, now: datetime, error: str, next_poll_at: datetime | None,
+        disable: str | None = None,
+    ) -> bool:
+        """Count a failed poll and set the next poll (None: never again). With `disable`, the
+        feed is disabled for that reason. True only when this call disabled a feed that was
+        enabled: the transition channels are told about, exactly once however many workers
+        race (the conditional UPDATE lets one of them win)."""
+        async with self._tx() as s:
+            await s.execute(update(FeedRow).where(FeedRow.id == feed_id).values(
+                error_count=FeedRow.error_count + 1, last_error=error[:500], last_polled_at=now,
+                next_poll_at=next_poll_at))
+            if disable is None:
+                return False
+            reason = disable[:500]
+            won = await s.execute(update(FeedRow).where(
+                FeedRow.id == feed_id, FeedRow.disabled_reason.is_(None),
+            ).values(disabled_reason=reason))
+            if won.rowcount:  # type: ignore[attr-defined]
+                return True
+            await s.execute(update(FeedRow).where(FeedRow.id == feed_id)
+                            .values(disabled_reason=reason))  # e.g. paused → gone
+            return False
+
+    async def reenable_feed(self, feed_id: int) -> bool:
+        """Enable a paused feed whose probe worked; True when this call did (the recovery to
+        announce, once)."""
+        async with self._tx() as s:
+            result = await s.execute(update(FeedRow).where(
+                FeedRow.id == feed_id, FeedRow.disabled_reason.is_not(None),
+            ).values(disabled_reason=None))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def due_paused_feeds(self, now: datetime, *, limit: int = 100) -> list[FeedState]:
+        """Paused feeds whose probe is due."""
+        async with self._tx() as s:
+            rows = (await s.execute(
+                select(FeedRow).where(FeedRow.disabled_reason.is_not(None),
+                                      FeedRow.next_poll_at.is_not(None),
+                                      FeedRow.next_poll_at <= now)
+                .order_by(FeedRow.next_poll_at).limit(limit)
+            )).scalars()
+            return [_feed_state(r) for r in rows]
+
+    async def channels_fed_by(self, feed_id: int, *, since: datetime) -> list[Channel]:
+        """Channels that were routed a story of this feed (sent or still queued) since
+        `since`: the audience of the feed's health notices."""
+        fed = (select(DeliveryRow.channel_id)
+               .join(EntryRow, EntryRow.id == DeliveryRow.entry_id)
+               .where(EntryRow.feed_id == feed_id, DeliveryRow.created_at >= since))
+        async with self._tx() as s:
+            rows = (await s.execute(select(ChannelRow).where(ChannelRow.id.in_(fed))
+                                    .order_by(ChannelRow.id))).scalars().all()
+            return [await self._channel(s, r) for r in rows]
+
+    async def channel_by_id(self, channel_id: int) -> Channel | None:
+        async with self._tx() as s:
+            row = await s.get(ChannelRow, channel_id)
+            return None if row is None else await self._channel(s, row)
+
+    async def count_sent_since(self, channel_id: int, *, since: datetime) -> int:
+        """Stories (delivery rows) sent to the channel at or after `since`."""
+        async with self._tx() as s:
+            query = select(func.count()).select_from(DeliveryRow).where(
+                DeliveryRow.channel_id == channel_id, DeliveryRow.status == "sent",
+                DeliveryRow.sent_at >= since)
+            return int((await s.execute(query)).scalar_one())
 
 
 def _ticker(key: str, data: dict[str, Any]) -> TickerEntry:

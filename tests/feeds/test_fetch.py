@@ -16,12 +16,15 @@ from multidict import CIMultiDict, CIMultiDictProxy
 
 from bot.errors import FetchError
 from bot.feeds.fetch import HttpFetcher, cache_max_age, parse_retry_after
+from bot.feeds.guard import NetworkGuard
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 ETAG = '"v1"'
 LAST_MODIFIED = "Sat, 28 Nov 2026 09:00:00 GMT"
 USER_AGENT = "newsbot-test/1.0 (+https://example.org/bot)"
+# the servers here listen on 127.0.0.1, which the network guard refuses unless allowed
+LOOPBACK = NetworkGuard(allow_networks=["127.0.0.0/8"])
 
 
 @dataclass
@@ -123,8 +126,8 @@ async def server() -> AsyncIterator[Server]:
 
 @pytest.fixture
 async def fetcher() -> AsyncIterator[HttpFetcher]:
-    async with HttpFetcher(user_agent=USER_AGENT, total_timeout_s=5, max_bytes=64 * 1024,
-                           clock=lambda: NOW) as http:
+    async with HttpFetcher(user_agent=USER_AGENT, guard=LOOPBACK, total_timeout_s=5,
+                           max_bytes=64 * 1024, clock=lambda: NOW) as http:
         yield http
 
 
@@ -181,14 +184,15 @@ async def test_retry_after(server: Server, fetcher: HttpFetcher, query: str, sta
 
 
 async def test_total_deadline_covers_a_slow_body(server: Server) -> None:
-    async with HttpFetcher(user_agent=USER_AGENT, total_timeout_s=0.3) as http:
+    async with HttpFetcher(user_agent=USER_AGENT, guard=LOOPBACK, total_timeout_s=0.3) as http:
         with pytest.raises(FetchError, match=r"timed out after 0\.3 s") as caught:
             await http.fetch(server.url("/slow-body"))
     assert caught.value.transient
 
 
 async def test_read_deadline_when_the_server_goes_silent(server: Server) -> None:
-    async with HttpFetcher(user_agent=USER_AGENT, read_timeout_s=0.2, total_timeout_s=5) as http:
+    async with HttpFetcher(user_agent=USER_AGENT, guard=LOOPBACK, read_timeout_s=0.2,
+                           total_timeout_s=5) as http:
         with pytest.raises(FetchError, match=r"read timed out") as caught:
             await http.fetch(server.url("/slow-headers"))
     assert caught.value.transient
@@ -223,7 +227,7 @@ async def test_gzip_bomb_stops_at_the_decompressed_cap(server: Server,
 
 
 async def test_redirects_followed_up_to_the_limit(server: Server) -> None:
-    async with HttpFetcher(user_agent=USER_AGENT, max_redirects=3) as http:
+    async with HttpFetcher(user_agent=USER_AGENT, guard=LOOPBACK, max_redirects=3) as http:
         result = await http.fetch(server.url("/hop/2"))
         assert result.url == server.url("/feed") and result.body == FEED
         with pytest.raises(FetchError, match=r"too many redirects \(more than 3\)") as caught:
@@ -239,7 +243,7 @@ async def test_redirect_to_another_scheme_is_refused(server: Server,
 
 
 async def test_no_redirects_when_the_limit_is_zero(server: Server) -> None:
-    async with HttpFetcher(user_agent=USER_AGENT, max_redirects=0) as http:
+    async with HttpFetcher(user_agent=USER_AGENT, guard=LOOPBACK, max_redirects=0) as http:
         with pytest.raises(FetchError, match=r"too many redirects \(more than 0\)"):
             await http.fetch(server.url("/hop/0"))
 
@@ -270,7 +274,7 @@ async def test_only_http_urls(fetcher: HttpFetcher, url: str, fragment: str) -> 
 
 
 async def test_session_is_shared_and_closed(server: Server) -> None:
-    http = HttpFetcher(user_agent=USER_AGENT)
+    http = HttpFetcher(user_agent=USER_AGENT, guard=LOOPBACK)
     await http.fetch(server.url("/feed"))
     session = http._session
     await http.fetch(server.url("/feed"))
@@ -281,14 +285,15 @@ async def test_session_is_shared_and_closed(server: Server) -> None:
 
 
 async def test_connector_factory_is_the_network_hook(server: Server) -> None:
-    # the SSRF guard plugs in here: the session must use the connector it is given
+    # a custom connector replaces the guarded one (the URL check stays): it must be used
     made: list[aiohttp.BaseConnector] = []
 
     def factory() -> aiohttp.BaseConnector:
         made.append(aiohttp.TCPConnector(limit=1))
         return made[-1]
 
-    async with HttpFetcher(user_agent=USER_AGENT, connector_factory=factory) as http:
+    async with HttpFetcher(user_agent=USER_AGENT, guard=LOOPBACK,
+                           connector_factory=factory) as http:
         await http.fetch(server.url("/feed"))
         await http.fetch(server.url("/feed"))
     assert len(made) == 1 and made[0].closed

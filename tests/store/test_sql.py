@@ -153,17 +153,6 @@ async def test_channel_settings_and_subscriptions(store: SqlStore) -> None:
     assert await store.get_channel(ChannelRef("slack", "markets-de")) is None
 
 
-async def test_feed_error_counts_and_disables(store: SqlStore) -> None:
-    feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
-    assert await store.record_feed_error(feed.id, now=NOW, error="HTTP 500",
-                                         next_poll_at=NOW) == 1
-    assert await store.record_feed_error(feed.id, now=NOW, error="HTTP 410", next_poll_at=NOW,
-                                         disable="gone") == 2
-    assert await store.due_feeds(NOW, force=True) == []
-    [state] = await store.list_feeds()
-    assert state.disabled_reason == "gone"
-
-
 async def test_due_feeds_respects_next_poll_at(store: SqlStore) -> None:
     feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
     await store.record_not_modified(feed.id, now=NOW, next_poll_at=NOW + timedelta(minutes=10))
