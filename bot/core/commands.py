@@ -235,3 +235,21 @@ def _timezone(value: str) -> str:
     except ValueError:
         raise CommandError("Unknown time zone “{value}” (use a name like Europe/Berlin).",
                            value=value[:64]) from None
+
+
+# Commands whose answer may take longer than a platform's acknowledgement deadline (Slack and
+# Discord: 3 s): building a digest from stored entries, fetching a feed, matching an article,
+# applying a whole watchlist file. An adapter acknowledges these first ("deferred") and
+# sends the reply as a follow-up.
+_SLOW = (Summary, Why)
+
+
+def is_slow(text: str) -> bool:
+    """Whether the reply to `text` should be deferred; malformed text answers at once."""
+    from bot.core.commands_admin import FeedAdd, WatchlistImport
+
+    try:
+        command = parse_command(text)
+    except CommandError:
+        return False
+    return isinstance(command, (*_SLOW, FeedAdd, WatchlistImport))

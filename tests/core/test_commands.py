@@ -197,3 +197,22 @@ def test_parse_bad(text: str, fragment: str, params: dict[str, str]) -> None:
     assert fragment in info.value.msgid
     for name, value in params.items():
         assert info.value.params[name] == value
+
+
+@pytest.mark.parametrize(
+    ("text", "slow"),
+    [
+        ("/news summary SNOW 7d", True),
+        ("/news why https://example.org/a", True),
+        ("/news feed add https://example.org/rss", True),
+        ("/news watchlist import\nwatchlists: []", True),
+        ("/news subscribe SNOW", False),
+        ("/news list", False),
+        ("/news subscirbe SNOW", False),
+    ],
+    ids=["summary", "why", "feed-add", "import", "subscribe", "list", "malformed"],
+)
+def test_is_slow(text: str, slow: bool) -> None:
+    from bot.core.commands import is_slow
+
+    assert is_slow(text) is slow
