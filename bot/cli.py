@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, TypeVar
 import typer
 
 from bot.cli_audit import audit as audit_command
+from bot.cli_status import status as status_command
 from bot.cli_watchlist import watchlist_app
 from bot.config import FileConfig, Settings, load_config_file, load_default_config
 from bot.errors import InputError, NewsbotError, ParseError
@@ -338,6 +339,7 @@ def command(
 
 
 app.command("audit")(cli_errors(audit_command))
+app.command("status")(cli_errors(status_command))
 
 
 @db_app.command("upgrade")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.command_context import Auditor, FetchFeed, Request, UrlCheck, printable
@@ -97,6 +98,9 @@ class CommandService:
             return await self._why(command.url, existing, req)
         channel = existing or await self._store.ensure_channel(
             caller.channel, now=self._clock.now(), lang=lang)
+        if channel.paused is not None and await self._store.set_channel_paused(channel.id, None):
+            # someone uses the bot here again (re-invited, unarchived): deliveries resume
+            channel = replace(channel, paused=None)
         return await self._execute(command, channel, req)
 
     async def _refuse(self, req: Request, text: str) -> Reply:

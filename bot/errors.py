@@ -19,6 +19,20 @@ class PermanentError(NewsbotError):
     pass
 
 
+class RateLimited(TransientError):
+    """The platform said "slow down" (HTTP 429): nothing to that channel before
+    `retry_after_s` has passed. Never re-POST blindly: the outbox re-sends in time."""
+
+    def __init__(self, message: str, *, retry_after_s: float) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class ChannelUnavailable(PermanentError):
+    """The channel cannot be posted to (deleted, archived, the bot removed or without
+    access): its deliveries pause until someone uses the bot there again."""
+
+
 class FetchError(NewsbotError):
     """A feed could not be fetched. `status` is the HTTP status when there was one."""
 

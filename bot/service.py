@@ -35,7 +35,14 @@ from bot.core.models import Article, Channel, FeedState, Match, Mode
 from bot.core.routing import RoutingTable, build_routing
 from bot.core.schedule import digest_due, in_quiet_hours, next_poll_at
 from bot.core.summarize import summarize
-from bot.errors import FetchError, ParseError, PermanentError, TransientError
+from bot.errors import (
+    ChannelUnavailable,
+    FetchError,
+    ParseError,
+    PermanentError,
+    RateLimited,
+    TransientError,
+)
 from bot.feeds.parse import parse_feed
 from bot.localize import articles_by_key, localize_digest
 from bot.ports import ChatAdapter, Clock, FeedFetcher, Summarizer
@@ -44,6 +51,7 @@ from bot.store.sql import SqlStore
 log = logging.getLogger(__name__)
 
 RETRY_SEND_AFTER = timedelta(seconds=60)
+RETRY_PERMANENT_AFTER = timedelta(hours=1)
 ALERT_WINDOW = timedelta(hours=1)
 MAX_CLAIM = 200  # pending rows composed into one message at most
 
@@ -62,7 +70,7 @@ class PollOutcome:
 class DeliveryOutcome:
     channel: str
     # held: quiet hours or not digest time; limited: the channel's hourly alert limit is used up
-    status: Literal["sent", "held", "limited", "failed", "no_adapter"]
+    status: Literal["sent", "held", "limited", "failed", "paused", "no_adapter"]
     items: int = 0
     error: str | None = None
 
@@ -284,6 +292,9 @@ class NewsService:
         adapter = self._adapters.get(channel.ref.platform)
         if adapter is None:
             return DeliveryOutcome(name, "no_adapter")
+        if channel.paused is not None:
+            # the platform refused this channel: nothing is sent (nor lost) until it resumes
+            return DeliveryOutcome(name, "paused", error=channel.paused)
         now = self._clock.now()
         if not force:
             if in_quiet_hours(now, channel.quiet, channel.timezone):
@@ -314,11 +325,22 @@ class NewsService:
         ids = [item.delivery_id for item in items]
         try:
             await adapter.send_digest(channel.ref.external_id, digest)
+        except RateLimited as exc:
+            # the platform's own wait, never less than a second: the outbox re-sends then
+            wait = timedelta(seconds=max(1.0, exc.retry_after_s))
+            await self._store.release(ids, error=str(exc), retry_at=now + wait)
+            return DeliveryOutcome(name, "failed", len(items), str(exc))
         except TransientError as exc:
             await self._store.release(ids, error=str(exc), retry_at=now + RETRY_SEND_AFTER)
             return DeliveryOutcome(name, "failed", len(items), str(exc))
-        except PermanentError as exc:
+        except ChannelUnavailable as exc:
             await self._store.release(ids, error=str(exc))
+            if await self._store.set_channel_paused(channel.id, str(exc)):
+                log.warning("%s paused: %s", name, exc)
+            return DeliveryOutcome(name, "paused", len(items), str(exc))
+        except PermanentError as exc:
+            # e.g. a revoked token: try again much later instead of hammering the platform
+            await self._store.release(ids, error=str(exc), retry_at=now + RETRY_PERMANENT_AFTER)
             return DeliveryOutcome(name, "failed", len(items), str(exc))
         sent_at = self._clock.now()
         await self._store.mark_sent(ids, now=sent_at)

@@ -142,6 +142,8 @@ class Channel:
     schedule: tuple[str, ...] = ()  # "HH:MM" in the channel's time zone
     quiet: str | None = None  # "22:00-07:00"
     subscriptions: tuple[str, ...] = ()  # "SNOW", "DEEPSEEK", "watchlist:tech"
+    # why posting here stopped ("channel_not_found"); None while deliveries flow
+    paused: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

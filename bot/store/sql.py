@@ -314,8 +314,20 @@ class SqlStore(AdminQueries):
         return Channel(
             id=row.id, ref=ChannelRef(row.platform, row.external_id), lang=_lang(row.lang),
             timezone=row.timezone, mode=Mode(row.mode), schedule=tuple(row.schedule or ()),
-            quiet=row.quiet, subscriptions=tuple(subs),
+            quiet=row.quiet, subscriptions=tuple(subs), paused=row.paused_reason,
         )
+
+    async def set_channel_paused(self, channel_id: int, reason: str | None) -> bool:
+        """Pause deliveries to a channel (with the platform's reason) or resume them (None).
+        True when this call changed the state."""
+        async with self._tx() as s:
+            current = ChannelRow.paused_reason
+            changed = (current.is_(None) if reason is not None else current.is_not(None))
+            result = await s.execute(
+                update(ChannelRow).where(ChannelRow.id == channel_id, changed)
+                .values(paused_reason=reason[:500] if reason else None)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     # --- outbox -----------------------------------------------------------------------------
 
