@@ -4,14 +4,11 @@ parse → normalize → dedupe → match without a traceback; failures are named
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from bench.corpus import feedparser_suite, real_world, run  # noqa: E402
+from bench.corpus import feedparser_suite, real_world, run
 
 pytestmark = pytest.mark.corpus
 
