@@ -115,6 +115,8 @@ def run(
                            "default")
     live = interactive if interactive is not None else (not once and sys.stdin.isatty())
 
+    from bot.store.single import SchedulerLock
+
     async def main() -> int:
         adapters = {name: (load_adapter(name, interactive=live, channel=console_channel)
                            if name == "console" else load_adapter(name))
@@ -137,7 +139,9 @@ def run(
         finally:
             await bot.close()
 
-    raise typer.Exit(asyncio.run(main()))
+    with SchedulerLock(database_url=settings.database_url):
+        code = asyncio.run(main())
+    raise typer.Exit(code)
 
 
 @app.command()
