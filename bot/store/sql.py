@@ -75,7 +75,10 @@ class SqlStore(AdminQueries):
 
     def __init__(self, *, url: str, echo: bool = False) -> None:
         self.url = url
-        self._engine: AsyncEngine = create_async_engine(async_url(url), echo=echo)
+        # pre-ping: a connection the server dropped (restart, failover) is replaced before a
+        # tick uses it instead of failing that tick (tests/store/test_outage.py)
+        self._engine: AsyncEngine = create_async_engine(async_url(url), echo=echo,
+                                                        pool_pre_ping=True)
         if self._engine.dialect.name == "sqlite":
             event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
         self._sessions = async_sessionmaker(self._engine, expire_on_commit=False)

@@ -1,0 +1,69 @@
+"""RELIABILITY row 24: the database goes away during a tick; the tick aborts cleanly and
+the next one recovers (PostgreSQL: the server drops every connection of the bot)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import sqlalchemy as sa
+
+from bot.app import build_app
+from bot.config import Settings
+from bot.errors import StoreError
+from bot.scheduler import _guarded
+from bot.store.migrate import sync_url
+from tests.support.clock import FixedClock
+
+
+def _drop_connections(url: str) -> int:
+    engine = sa.create_engine(sync_url(url))
+    try:
+        with engine.begin() as conn:
+            return len(conn.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )).all())
+    finally:
+        engine.dispose()
+
+
+async def test_dropped_connections_cost_no_tick(
+    store_url: str, clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    if not store_url.startswith("postgresql"):
+        pytest.skip("connection loss is a server database's failure")
+    app = await build_app(Settings(database_url=store_url), adapters={}, clock=clock)
+    try:
+        await app.store.list_feeds()  # the pool holds a live connection now
+        assert _drop_connections(store_url) >= 1
+        tick = _guarded("poll", app.service.poll_due_feeds)
+        with caplog.at_level(logging.WARNING):
+            await tick()
+        # the dead connection was replaced before use: not even this tick was lost
+        assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+        assert await app.store.list_feeds() == []
+    finally:
+        await app.close()
+
+
+async def test_unreachable_database_aborts_the_tick(
+    clock: FixedClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    # nothing listens on port 1: every statement fails as a StoreError, the tick logs it
+    url = "postgresql+psycopg://postgres@127.0.0.1:1/none?connect_timeout=2"
+    from bot.store.sql import SqlStore
+
+    store = SqlStore(url=url)
+    try:
+        with pytest.raises(StoreError):
+            await store.list_feeds()
+    finally:
+        await store.close()
+
+    async def failing() -> None:
+        raise StoreError("database error: OperationalError: connection refused")
+
+    with caplog.at_level(logging.WARNING):
+        await _guarded("poll", failing)()
+    assert any("poll tick aborted" in r.getMessage() for r in caplog.records)
