@@ -16,6 +16,7 @@ nothing is dropped or sent twice. Digests (which come at their own times) and `-
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -168,6 +169,14 @@ class NewsService:
             await self._store.record_not_modified(feed.id, now=now, next_poll_at=next_poll_at(
                 now, interval_s=feed.interval_s, max_age_s=result.max_age_s))
             return PollOutcome(url, "not_modified", transition=await self._recover(feed))
+        body_hash = hashlib.sha256(result.body).hexdigest()
+        if feed.baselined and body_hash == feed.body_hash:
+            # a server without working validators sent the same bytes: nothing to parse
+            await self._store.record_not_modified(
+                feed.id, now=now, validators=(result.etag, result.last_modified),
+                next_poll_at=next_poll_at(now, interval_s=feed.interval_s,
+                                          max_age_s=result.max_age_s))
+            return PollOutcome(url, "unchanged", transition=await self._recover(feed))
         try:
             parsed = parse_feed(result.body, source=url, content_type=result.content_type)
         except ParseError as exc:
@@ -183,7 +192,7 @@ class NewsService:
         routes = routing.route(deliverable)
         added = await self._store.record_poll(
             feed.id, now=now, articles=new, routes=routes, etag=result.etag,
-            last_modified=result.last_modified, title=parsed.title,
+            last_modified=result.last_modified, title=parsed.title, body_hash=body_hash,
             next_poll_at=next_poll_at(now, interval_s=feed.interval_s, max_age_s=result.max_age_s),
         )
         return PollOutcome(url, "new" if added else "unchanged", new_entries=added,

@@ -63,6 +63,7 @@ class FeedState:
     disabled_reason: str | None = None
     title: str = ""
     baselined: bool = False  # first successful poll done: later entries are new news
+    body_hash: str | None = None  # sha256 of the last body parsed
 
 
 # --- watchlists and matching ----------------------------------------------------------------

@@ -65,6 +65,9 @@ class FeedRow(Base):
     last_error: Mapped[str | None] = mapped_column(String(500))
     disabled_reason: Mapped[str | None] = mapped_column(String(500))
     baselined: Mapped[bool] = mapped_column(Boolean, default=False)
+    # sha256 of the last body parsed: an identical body (a server without ETags) is not
+    # parsed again
+    body_hash: Mapped[str | None] = mapped_column(String(64))
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -54,7 +54,7 @@ def _feed_state(row: FeedRow) -> FeedState:
         id=row.id, url=row.url, interval_s=row.interval_s, etag=row.etag,
         last_modified=row.last_modified, next_poll_at=row.next_poll_at,
         error_count=row.error_count, disabled_reason=row.disabled_reason, title=row.title,
-        baselined=row.baselined,
+        baselined=row.baselined, body_hash=row.body_hash,
     )
 
 
@@ -157,6 +157,7 @@ class SqlStore(AdminQueries):
         last_modified: str | None,
         title: str,
         next_poll_at: datetime,
+        body_hash: str | None = None,
     ) -> int:
         """Store new entries and their outbox rows in one transaction; returns entries added.
 
@@ -193,16 +194,21 @@ class SqlStore(AdminQueries):
             await s.execute(update(FeedRow).where(FeedRow.id == feed_id).values(
                 etag=etag, last_modified=last_modified, title=title or FeedRow.title,
                 next_poll_at=next_poll_at, last_polled_at=now, error_count=0, last_error=None,
-                baselined=True,
+                baselined=True, body_hash=body_hash,
             ))
             return len(ids)
 
-    async def record_not_modified(self, feed_id: int, *, now: datetime, next_poll_at: datetime
+    async def record_not_modified(self, feed_id: int, *, now: datetime, next_poll_at: datetime,
+                                  validators: tuple[str | None, str | None] | None = None
                                   ) -> None:
+        """A poll that found nothing new (304, or the same body again); `validators` are a
+        200's new (etag, last_modified), kept for the next conditional request."""
+        values: dict[str, Any] = {"next_poll_at": next_poll_at, "last_polled_at": now,
+                                  "error_count": 0, "last_error": None}
+        if validators is not None:
+            values["etag"], values["last_modified"] = validators
         async with self._tx() as s:
-            await s.execute(update(FeedRow).where(FeedRow.id == feed_id).values(
-                next_poll_at=next_poll_at, last_polled_at=now, error_count=0, last_error=None,
-            ))
+            await s.execute(update(FeedRow).where(FeedRow.id == feed_id).values(**values))
 
     # --- watchlists -------------------------------------------------------------------------
 
