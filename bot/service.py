@@ -137,8 +137,9 @@ class NewsService:
         if self._held_notices:  # (here too: a poll-only worker must send them as well)
             await self._send_held_notices(force=False)
         now = self._clock.now()
-        feeds = await self._store.due_feeds(now, force=force)
-        feeds += await self._store.due_paused_feeds(now)
+        # claimed: another worker on the same PostgreSQL skips these feeds until they are done
+        feeds = await self._store.due_feeds(now, force=force, owner=self._owner)
+        feeds += await self._store.due_paused_feeds(now, owner=self._owner)
         if not feeds:
             return []
         routing = await self.load_routing()

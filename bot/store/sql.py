@@ -70,6 +70,9 @@ def _lang(value: str) -> Lang:
     return "de" if value == "de" else "en"
 
 
+FEED_LEASE_S = 300.0  # longer than any poll: a fetch's total deadline plus the write
+
+
 class SqlStore(AdminQueries):
     """The store; admin and audit queries come from `AdminQueries` (bot/store/admin.py)."""
 
@@ -124,14 +127,32 @@ class SqlStore(AdminQueries):
             rows = (await s.execute(select(FeedRow).order_by(FeedRow.id))).scalars()
             return [_feed_state(r) for r in rows]
 
-    async def due_feeds(self, now: datetime, *, force: bool = False, limit: int = 500
+    async def due_feeds(self, now: datetime, *, force: bool = False, limit: int = 500,
+                        owner: str | None = None, lease_s: float = FEED_LEASE_S
                         ) -> list[FeedState]:
+        """Enabled feeds whose poll is due (all of them with `force`). With `owner`, they are
+        claimed: see `_claim_feeds`."""
+        query = select(FeedRow).where(FeedRow.disabled_reason.is_(None))
+        if not force:
+            query = query.where(FeedRow.next_poll_at.is_(None) | (FeedRow.next_poll_at <= now))
+        return await self._claim_feeds(query.order_by(FeedRow.next_poll_at).limit(limit),
+                                       now=now, owner=owner, lease_s=lease_s)
+
+    async def _claim_feeds(self, query: Any, *, now: datetime, owner: str | None,
+                           lease_s: float) -> list[FeedState]:
+        """Rows of `query`; with `owner`, locked (other workers skip them: SKIP LOCKED on
+        PostgreSQL; SQLite has one writer anyway) and their next poll pushed `lease_s` ahead.
+        The poll's outcome then sets the real next poll; if the worker dies first, the feed
+        is simply due again when the lease runs out: nothing to clean up."""
         async with self._tx() as s:
-            query = select(FeedRow).where(FeedRow.disabled_reason.is_(None))
-            if not force:
-                due = FeedRow.next_poll_at.is_(None) | (FeedRow.next_poll_at <= now)
-                query = query.where(due)
-            rows = (await s.execute(query.order_by(FeedRow.next_poll_at).limit(limit))).scalars()
+            if owner is not None:
+                query = query.with_for_update(skip_locked=True)
+            rows = list((await s.execute(query)).scalars())
+            if owner is not None and rows:
+                until = now + timedelta(seconds=lease_s)
+                await s.execute(update(FeedRow).where(FeedRow.id.in_([r.id for r in rows]))
+                                .values(next_poll_at=until, lease_owner=owner[:100],
+                                        lease_until=until))
             return [_feed_state(r) for r in rows]
 
     async def known_uids(self, feed_id: int, uids: Iterable[str]) -> set[str]:
@@ -351,10 +372,11 @@ class SqlStore(AdminQueries):
         """Lease this channel's pending rows (free or with an expired lease) to `owner`."""
         async with self._tx() as s:
             free = (DeliveryRow.lease_until.is_(None)) | (DeliveryRow.lease_until < now)
+            # SKIP LOCKED: two workers claiming at once get disjoint rows (PostgreSQL)
             ids = (await s.execute(
                 select(DeliveryRow.id)
                 .where(DeliveryRow.channel_id == channel_id, DeliveryRow.status == "pending", free)
-                .order_by(DeliveryRow.id).limit(limit)
+                .order_by(DeliveryRow.id).limit(limit).with_for_update(skip_locked=True)
             )).scalars().all()
             if not ids:
                 return []
@@ -455,16 +477,15 @@ class SqlStore(AdminQueries):
             ).values(disabled_reason=None))
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
-    async def due_paused_feeds(self, now: datetime, *, limit: int = 100) -> list[FeedState]:
-        """Paused feeds whose probe is due."""
-        async with self._tx() as s:
-            rows = (await s.execute(
-                select(FeedRow).where(FeedRow.disabled_reason.is_not(None),
-                                      FeedRow.next_poll_at.is_not(None),
-                                      FeedRow.next_poll_at <= now)
-                .order_by(FeedRow.next_poll_at).limit(limit)
-            )).scalars()
-            return [_feed_state(r) for r in rows]
+    async def due_paused_feeds(self, now: datetime, *, limit: int = 100,
+                               owner: str | None = None, lease_s: float = FEED_LEASE_S
+                               ) -> list[FeedState]:
+        """Paused feeds whose probe is due (claimed with `owner`, as in `due_feeds`)."""
+        query = (select(FeedRow).where(FeedRow.disabled_reason.is_not(None),
+                                       FeedRow.next_poll_at.is_not(None),
+                                       FeedRow.next_poll_at <= now)
+                 .order_by(FeedRow.next_poll_at).limit(limit))
+        return await self._claim_feeds(query, now=now, owner=owner, lease_s=lease_s)
 
     async def channels_fed_by(self, feed_id: int, *, since: datetime) -> list[Channel]:
         """Channels that were routed a story of this feed (sent or still queued) since
