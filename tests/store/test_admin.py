@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
 from bot.core.models import AuditEntry, ChannelRef, Watchlist
-from bot.store.migrate import upgrade
 from bot.store.sql import SqlStore
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-async def store(store_url: str) -> AsyncIterator[SqlStore]:
-    upgrade(store_url)
-    s = SqlStore(url=store_url)
-    yield s
-    await s.close()
 
 
 def entry(minutes_ago: int, action: str, target: str = "", outcome: str = "ok") -> AuditEntry:

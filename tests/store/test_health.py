@@ -5,14 +5,10 @@ stories are counted in a window."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-
-import pytest
 
 from bot.core.models import Article, ChannelRef, Match
 from bot.core.routing import Route
-from bot.store.migrate import upgrade
 from bot.store.sql import SqlStore
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
@@ -22,14 +18,6 @@ MATCH = Match(key="SNOW", kind="ticker", term="Snowflake", field="title", start=
 def article(uid: str) -> Article:
     return Article(uid=uid, title=f"Snowflake {uid}", link=f"https://example.org/{uid}",
                    published=NOW, text="", lang="de", content_hash=uid)
-
-
-@pytest.fixture
-async def store(store_url: str) -> AsyncIterator[SqlStore]:
-    upgrade(store_url)
-    s = SqlStore(url=store_url)
-    yield s
-    await s.close()
 
 
 async def poll(store: SqlStore, feed_id: int, uids: list[str], channel_ids: list[int], *,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -28,14 +27,6 @@ def article(uid: str, title: str = "Snowflake $SNOW (-3,37 %) holt DeepSeek") ->
     return Article(uid=uid, title=title, link=f"https://example.org/{uid}",
                    published=NOW - timedelta(hours=1), text="Text über KI-Modelle.", lang="de",
                    feed_title="Beispiel", content_hash="abc")
-
-
-@pytest.fixture
-async def store(store_url: str) -> AsyncIterator[SqlStore]:
-    upgrade(store_url)
-    s = SqlStore(url=store_url)
-    yield s
-    await s.close()
 
 
 async def test_migration_creates_every_table(store_url: str) -> None:
