@@ -38,7 +38,9 @@ from bot.store.sql import SqlStore
 log = logging.getLogger(__name__)
 
 # adapters are imported lazily, so a Slack-only install never imports discord.py
-ADAPTER_FACTORIES = {"console": "adapters.console.adapter:ConsoleAdapter"}
+ADAPTER_FACTORIES = {"console": "adapters.console.adapter:ConsoleAdapter",
+                     "discord": "adapters.discord.adapter:DiscordAdapter",
+                     "slack": "adapters.slack.adapter:SlackAdapter"}
 SUMMARIZER_FACTORY = "adapters.llm.openai_compat:OpenAICompatSummarizer"
 
 
