@@ -53,6 +53,7 @@ from adapters.discord.render import (
 )
 from bot.config import Settings
 from bot.core.commands import CommandError, Summary, is_slow, parse_command
+from bot.core.i18n import t
 from bot.core.models import Caller, ChannelRef, Digest, Lang, Reply, Role
 from bot.errors import ChannelUnavailable, InputError, PermanentError, RateLimited, TransientError
 from bot.ports import AdapterLimits, CommandHandler
@@ -62,10 +63,6 @@ log = logging.getLogger(__name__)
 DEFER_AFTER_S = 2.0  # answer directly when the service is this quick, else defer
 MAX_RATELIMIT_WAIT_S = 30.0  # longer 429 waits are not slept through: RateLimited instead
 NONCE_CHARS = 25  # Discord's limit for a string nonce
-_FAILED: dict[Lang, str] = {  # when the command service itself failed (it logs why)
-    "de": "Das hat nicht geklappt; bitte später noch einmal versuchen.",
-    "en": "Something went wrong; please try again later.",
-}
 
 
 def minimal_intents() -> discord.Intents:
@@ -336,7 +333,10 @@ class DiscordAdapter:
             reply = await task
         except Exception:
             log.exception("discord: command failed")
-            reply = Reply(lines=(_FAILED[caller.locale or "en"],), error=True)
+            # the command service itself failed (it logged why)
+            reply = Reply(lines=(t(caller.locale or "en",
+                                   "Something went wrong; please try again later."),),
+                          error=True)
         await self._respond(interaction, reply)
 
     async def _respond(self, interaction: discord.Interaction[Any], reply: Reply) -> None:
