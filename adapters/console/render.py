@@ -27,9 +27,9 @@ import re
 import sys
 import textwrap
 from collections.abc import Iterable
-from datetime import datetime
 
-from bot.core.i18n import format_date, format_datetime_short, format_move, format_time, t, tn
+from bot.core.i18n import format_date, format_move, t, tn
+from bot.core.labels import original_language, story_time
 from bot.core.models import Digest, DigestGroup, DigestItem
 from bot.core.split import Section, split_messages
 from bot.ports import AdapterLimits
@@ -63,24 +63,8 @@ def _wrap(text: str, *, first: str, rest: str) -> list[str]:
     )
 
 
-def _when(published: datetime, digest: Digest) -> str:
-    """The time alone for a story of the digest's own day, else day and time."""
-    lang, tz = digest.lang, digest.timezone
-    same_day = format_date(published, lang=lang, tz=tz) == format_date(
-        digest.generated_at, lang=lang, tz=tz
-    )
-    if same_day:
-        return format_time(published, lang=lang, tz=tz)
-    return format_datetime_short(published, lang=lang, tz=tz)
 
 
-def _original_language(summary_lang: str, lang: str) -> str:
-    """The marker of a summary left in its own language, named in the digest's language."""
-    if summary_lang == "de":
-        return t(lang, "(original in German)")
-    if summary_lang == "en":
-        return t(lang, "(original in English)")
-    return t(lang, "(original: {language})", language=summary_lang.upper())
 
 
 def _render_item(item: DigestItem, group: DigestGroup, digest: Digest) -> list[str]:
@@ -93,7 +77,7 @@ def _render_item(item: DigestItem, group: DigestGroup, digest: Digest) -> list[s
         n = len(item.also_in)
         meta.append(tn(digest.lang, "+{n} source", "+{n} sources", n))
     if item.published is not None:
-        meta.append(_when(item.published, digest))
+        meta.append(story_time(item.published, digest))
     # The group heading already shows the freshest move; repeat only a different one.
     if item.move is not None and item.move != group.move:
         meta.append(format_move(item.move, lang=digest.lang))
@@ -105,7 +89,7 @@ def _render_item(item: DigestItem, group: DigestGroup, digest: Digest) -> list[s
     if summary := _clean(item.summary):
         summary_lang = _clean(item.summary_lang or "")
         if summary_lang and summary_lang != digest.lang:
-            summary = f"{_original_language(summary_lang, digest.lang)} {summary}"
+            summary = f"{original_language(summary_lang, digest.lang)} {summary}"
         lines.extend(_wrap(summary, first=INDENT, rest=INDENT))
     if item.link:
         lines.append(INDENT + _clean(item.link))

@@ -27,11 +27,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.core.i18n import format_date, format_datetime_short, format_move, format_time, t, tn
+from bot.core.i18n import format_date, format_move, t, tn
+from bot.core.labels import original_language, story_time
 from bot.core.models import Digest, DigestGroup, DigestItem, Reply
 from bot.core.split import Layout, Section, split_messages
 from bot.ports import AdapterLimits
@@ -121,20 +121,8 @@ def cut(text: str, room: int, ellipsis: str = "…") -> str:
     return prefix.rstrip() + ellipsis
 
 
-def _when(published: datetime, digest: Digest) -> str:
-    lang, tz = digest.lang, digest.timezone
-    if format_date(published, lang=lang, tz=tz) == format_date(digest.generated_at, lang=lang,
-                                                                 tz=tz):
-        return format_time(published, lang=lang, tz=tz)
-    return format_datetime_short(published, lang=lang, tz=tz)
 
 
-def _original_language(summary_lang: str, lang: str) -> str:
-    if summary_lang == "de":
-        return t(lang, "(original in German)")
-    if summary_lang == "en":
-        return t(lang, "(original in English)")
-    return t(lang, "(original: {language})", language=summary_lang.upper())
 
 
 def _title(item: DigestItem, digest: Digest) -> str:
@@ -151,7 +139,7 @@ def story(item: DigestItem, group: DigestGroup, digest: Digest) -> tuple[str, st
     if summary := clean(item.summary):
         summary_lang = clean(item.summary_lang or "")
         if summary_lang and summary_lang != lang:
-            summary = f"{escape(_original_language(summary_lang, lang))} {summary}"
+            summary = f"{escape(original_language(summary_lang, lang))} {summary}"
         lines.append(cut(summary, SUMMARY_CAP))
     meta: list[str] = []
     if link and (host := _host(link)):
@@ -161,7 +149,7 @@ def story(item: DigestItem, group: DigestGroup, digest: Digest) -> tuple[str, st
     if item.also_in:
         meta.append(escape(tn(lang, "+{n} source", "+{n} sources", len(item.also_in))))
     if item.published is not None:
-        meta.append(escape(_when(item.published, digest)))
+        meta.append(escape(story_time(item.published, digest)))
     if item.move is not None and item.move != group.move:
         meta.append(escape(format_move(item.move, lang=lang)))
     if item.tags:
