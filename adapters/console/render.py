@@ -63,10 +63,6 @@ def _wrap(text: str, *, first: str, rest: str) -> list[str]:
     )
 
 
-
-
-
-
 def _render_item(item: DigestItem, group: DigestGroup, digest: Digest) -> list[str]:
     title = _clean(item.title) or t(digest.lang, "(no title)")
     lines = _wrap(title, first=f"{ITEM_MARK} ", rest=INDENT)

@@ -125,10 +125,6 @@ def cut(text: str, room: int, ellipsis: str = "…") -> str:
     return prefix.rstrip() + ellipsis
 
 
-
-
-
-
 def _item(item: DigestItem, group: DigestGroup, digest: Digest) -> str:
     """A story as the splitter sees it: the field name on the first line, the value below."""
     lang = digest.lang

@@ -121,10 +121,6 @@ def cut(text: str, room: int, ellipsis: str = "…") -> str:
     return prefix.rstrip() + ellipsis
 
 
-
-
-
-
 def _title(item: DigestItem, digest: Digest) -> str:
     return cut(clean(item.title) or escape(t(digest.lang, "(no title)")), TITLE_CAP)
 
