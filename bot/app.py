@@ -58,6 +58,9 @@ class App:
     async def handle_command(self, caller: Caller, text: str) -> Reply:
         return await self.commands.handle(caller, text)
 
+    async def suggest(self, caller: Caller, field: str, prefix: str) -> list[str]:
+        return await self.commands.suggest(caller, field, prefix)
+
     async def close(self) -> None:
         for adapter in self.adapters.values():
             await adapter.stop()
@@ -173,7 +176,7 @@ async def run_forever(app: App) -> None:
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
     for adapter in app.adapters.values():
-        await adapter.start(app.handle_command)
+        await adapter.start(app.handle_command, suggest=app.suggest)
     scheduler = build_scheduler(app)
     scheduler.start()
     waiters = [asyncio.create_task(stop.wait())]

@@ -73,6 +73,15 @@ class CommandService:
         self._feeds = FeedCommands(store=store, clock=clock, auditor=self._audit, fetch=fetch,
                                    check_url=check_url, allow_networks=allow_networks)
 
+    async def suggest(self, caller: Caller, field: str, prefix: str) -> list[str]:
+        """Completions for a chat client's autocomplete (see bot.suggest)."""
+        from bot.suggest import FIELDS, suggest
+
+        kind = FIELDS.get(field)
+        if kind is None:
+            return []
+        return await suggest(self._store, caller, kind, prefix, reference=self._reference)
+
     async def handle(self, caller: Caller, text: str) -> Reply:
         existing = await self._store.get_channel(caller.channel)
         lang: Lang = existing.lang if existing else (caller.locale or "en")

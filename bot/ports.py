@@ -48,13 +48,19 @@ class AdapterLimits:
 
 
 CommandHandler = Callable[[Caller, str], Awaitable[Reply]]
+# (caller, field, what was typed) → completions; field: "target", "subscription", "watchlist"
+SuggestHandler = Callable[[Caller, str, str], Awaitable[list[str]]]
 
 
 class ChatAdapter(Protocol):
     name: str
     limits: AdapterLimits
 
-    async def start(self, on_command: CommandHandler) -> None: ...
+    async def start(
+        self, on_command: CommandHandler, *, suggest: SuggestHandler | None = None
+    ) -> None:
+        """Begin taking commands; `suggest` feeds autocomplete where the platform has it."""
+        ...
 
     async def stop(self) -> None: ...
 

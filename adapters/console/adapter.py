@@ -12,7 +12,7 @@ from typing import TextIO
 
 from adapters.console.render import render_digest, render_digest_parts
 from bot.core.models import Caller, ChannelRef, Digest
-from bot.ports import AdapterLimits, CommandHandler
+from bot.ports import AdapterLimits, CommandHandler, SuggestHandler
 
 PROMPT = "news> "
 
@@ -37,7 +37,9 @@ class ConsoleAdapter:
         self._task: asyncio.Task[None] | None = None
         self.closed = asyncio.Event()
 
-    async def start(self, on_command: CommandHandler) -> None:
+    async def start(
+        self, on_command: CommandHandler, *, suggest: SuggestHandler | None = None
+    ) -> None:
         if self.interactive:
             self._task = asyncio.create_task(self._read_loop(on_command), name="console-input")
         else:

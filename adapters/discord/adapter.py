@@ -40,7 +40,7 @@ import discord
 import yarl
 from discord import app_commands
 
-from adapters.discord.commands import Runner, build_news_group
+from adapters.discord.commands import Completer, Runner, build_news_group
 from adapters.discord.commands_de import GermanDescriptions
 from adapters.discord.render import (
     DIGEST_LIMITS,
@@ -56,7 +56,7 @@ from bot.core.commands import CommandError, Summary, is_slow, parse_command
 from bot.core.i18n import t
 from bot.core.models import Caller, ChannelRef, Digest, Lang, Reply, Role
 from bot.errors import ChannelUnavailable, InputError, PermanentError, RateLimited, TransientError
-from bot.ports import AdapterLimits, CommandHandler
+from bot.ports import AdapterLimits, CommandHandler, SuggestHandler
 
 log = logging.getLogger(__name__)
 
@@ -161,12 +161,13 @@ _REDACT = _RedactTokens()
 class NewsClient(discord.Client):
     """A client whose `setup_hook` registers `/news` and uploads it (tree sync)."""
 
-    def __init__(self, *, run: Runner, sync_commands: bool, **options: Any) -> None:
+    def __init__(self, *, run: Runner, complete: Completer, sync_commands: bool,
+                 **options: Any) -> None:
         super().__init__(intents=minimal_intents(),
                          allowed_mentions=discord.AllowedMentions.none(),
                          max_ratelimit_timeout=MAX_RATELIMIT_WAIT_S, **options)
         self.tree = app_commands.CommandTree(self)
-        self.tree.add_command(build_news_group(run))
+        self.tree.add_command(build_news_group(run, complete))
         self._sync_commands = sync_commands
 
     async def setup_hook(self) -> None:
@@ -187,6 +188,7 @@ class DiscordAdapter:
         self._guild_ready_timeout = guild_ready_timeout
         self._sync_commands = sync_commands
         self._on_command: CommandHandler | None = None
+        self._suggest: SuggestHandler | None = None
         self._client: NewsClient | None = None
         self._runner: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -196,9 +198,13 @@ class DiscordAdapter:
     def client(self) -> NewsClient | None:
         return self._client
 
-    async def start(self, on_command: CommandHandler) -> None:
-        """Log in (REST), register `/news` and connect to the gateway in the background."""
+    async def start(
+        self, on_command: CommandHandler, *, suggest: SuggestHandler | None = None
+    ) -> None:
+        """Log in (REST), register `/news` and connect to the gateway in the background;
+        `suggest` answers autocomplete."""
         self._on_command = on_command
+        self._suggest = suggest
         async with self._login_lock:
             if self._client is not None:  # a REST-only login from an earlier send
                 await self._client.close()
@@ -215,7 +221,7 @@ class DiscordAdapter:
         for name in ("discord.http", "discord.webhook.async_", "discord.gateway",
                      "discord.state", "discord.client"):
             logging.getLogger(name).addFilter(_REDACT)
-        client = NewsClient(run=self._run, sync_commands=sync_commands,
+        client = NewsClient(run=self._run, complete=self._complete, sync_commands=sync_commands,
                             guild_ready_timeout=self._guild_ready_timeout)
         try:
             await client.login(token.get_secret_value().strip())
@@ -306,6 +312,21 @@ class DiscordAdapter:
                       user_id=str(interaction.user.id),
                       role=role_of(interaction, self._settings.admin_ids),
                       locale=locale_of(interaction))
+
+    async def _complete(self, interaction: discord.Interaction[Any], field: str,
+                        current: str) -> list[app_commands.Choice[str]]:
+        """Autocomplete: complete the last word of what was typed; never raises (Discord
+        shows nothing rather than an error)."""
+        if self._suggest is None:
+            return []
+        head, _, last = current.rpartition(" ")
+        try:
+            found = await self._suggest(self.caller_of(interaction), field, last)
+        except Exception:
+            log.exception("discord: autocomplete failed")
+            return []
+        values = [f"{head} {word}".strip() for word in found]
+        return [app_commands.Choice(name=v[:100], value=v[:100]) for v in values]
 
     async def _run(self, interaction: discord.Interaction[Any], text: str) -> None:
         handler = self._on_command

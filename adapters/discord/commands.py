@@ -20,7 +20,11 @@ def _q(value: str) -> str:
 Runner = Callable[[discord.Interaction[Any], str], Awaitable[None]]
 
 
-def build_news_group(run: Runner) -> app_commands.Group:
+Completer = Callable[[discord.Interaction[Any], str, str],
+                     Awaitable[list[app_commands.Choice[str]]]]
+
+
+def build_news_group(run: Runner, complete: Completer | None = None) -> app_commands.Group:
     """`/news` with its subcommands and typed options, mirroring the core grammar."""
     news = app_commands.Group(name="news", description="News alerts for tickers and keywords",
                               guild_only=False)
@@ -157,4 +161,22 @@ def build_news_group(run: Runner) -> app_commands.Group:
     async def feed_enable(interaction: discord.Interaction[Any], url: str) -> None:
         await run(interaction, f"/news feed enable {_q(url)}")
 
+    if complete is not None:
+        for command, option, field in (
+            (subscribe, "targets", "target"), (unsubscribe, "targets", "subscription"),
+            (summary, "target", "subscription"), (wl_delete, "name", "watchlist"),
+            (wl_show, "name", "watchlist"), (wl_add, "name", "watchlist"),
+            (wl_remove, "name", "watchlist"), (wl_export, "names", "watchlist"),
+        ):
+            command.autocomplete(option)(_completion(complete, field))
+
     return news
+
+
+def _completion(complete: Completer, field: str) -> Callable[
+        [discord.Interaction[Any], str], Awaitable[list[app_commands.Choice[str]]]]:
+    async def callback(interaction: discord.Interaction[Any], current: str
+                       ) -> list[app_commands.Choice[str]]:
+        return await complete(interaction, field, current)
+
+    return callback

@@ -60,7 +60,7 @@ from bot.config import Settings
 from bot.core.commands import is_slow
 from bot.core.models import Caller, ChannelRef, Digest, Lang, Reply, Role
 from bot.errors import ChannelUnavailable, InputError, PermanentError, RateLimited, TransientError
-from bot.ports import AdapterLimits, CommandHandler
+from bot.ports import AdapterLimits, CommandHandler, SuggestHandler
 
 log = logging.getLogger(__name__)
 
@@ -230,7 +230,9 @@ class SlackAdapter:
 
     # --- lifecycle -----------------------------------------------------------------------
 
-    async def start(self, on_command: CommandHandler) -> None:
+    async def start(
+        self, on_command: CommandHandler, *, suggest: SuggestHandler | None = None
+    ) -> None:
         self._on_command = on_command
         app = self.bolt_app()
         if self._settings.slack_mode == "http":

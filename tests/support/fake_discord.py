@@ -313,12 +313,13 @@ class FakeDiscord:
 
     async def push_interaction(self, options: list[dict[str, Any]], *, user_id: str = MEMBER_ID,
                                permissions: int = 0, locale: str = "en-US",
-                               guild_locale: str = "en-US") -> str:
+                               guild_locale: str = "en-US", kind: int = 2) -> str:
         """INTERACTION_CREATE for `/news …` with `options` (as Discord nests them); returns
         the interaction id (its callback path is /interactions/{id}/{token}/callback)."""
         interaction_id = str(next(self._ids))
         data = {
-            "id": interaction_id, "application_id": APP_ID, "type": 2,
+            # kind 2: a command; 4: autocomplete (an option carries "focused": true)
+            "id": interaction_id, "application_id": APP_ID, "type": kind,
             "token": f"itoken-{interaction_id}", "version": 1,
             "guild_id": GUILD_ID, "channel_id": CHANNEL_ID,
             "channel": {"id": CHANNEL_ID, "type": 0, "name": "news", "guild_id": GUILD_ID,

@@ -64,7 +64,7 @@ async def app(fake: FakeDiscord, db_url: str, clock: FixedClock) -> AsyncIterato
     settings = discord_settings(fake, db_url)
     adapter = DiscordAdapter(settings, guild_ready_timeout=0.1)
     bot = await build_app(settings, adapters={"discord": adapter}, clock=clock)
-    await adapter.start(bot.handle_command)
+    await adapter.start(bot.handle_command, suggest=bot.suggest)
     await adapter.wait_until_ready()
     yield bot
     await bot.close()
@@ -96,7 +96,7 @@ async def test_login_identify_ready_and_commands_uploaded(fake: FakeDiscord, app
                             "settings", "watchlist", "feed"}
     assert options["subscribe"]["options"] == [
         {"type": 3, "name": "targets", "description": "e.g. NVDA DEEPSEEK watchlist:tech",
-         "required": True,
+         "required": True, "autocomplete": True,
          "description_localizations": {"de": "z. B. NVDA DEEPSEEK watchlist:tech"}}]
     # German descriptions for German clients; names stay as the grammar spells them
     assert news["description_localizations"]["de"].startswith("Nachrichten-Alarme")
@@ -335,3 +335,27 @@ def test_redact_masks_interaction_and_webhook_tokens() -> None:
     masked = redact(line)
     assert "aW50ZXJhY3Rpb24" not in masked and "abc" not in masked and "tok.en" not in masked
     assert "/interactions/55/***/callback" in masked
+
+
+# --- autocomplete ----------------------------------------------------------------------------
+
+async def test_autocomplete_completes_the_last_word(fake: FakeDiscord, app: App,
+                                                    clock: FixedClock) -> None:
+    from bot.core.models import KeywordEntry, TickerEntry, Watchlist
+
+    await app.store.upsert_watchlist(Watchlist(
+        name="tech", tickers=(TickerEntry(symbol="SNOW", names=("Snowflake",)),),
+        keywords=(KeywordEntry(key="DEEPSEEK", terms=("DeepSeek",)),)), now=clock.now())
+    focused = {"type": 1, "name": "subscribe", "options": [
+        {"type": 3, "name": "targets", "value": "NVDA watch", "focused": True}]}
+    iid = await fake.push_interaction([focused], kind=4)
+    [answer] = await fake.wait_for(lambda: callbacks(fake, iid))
+    assert answer["type"] == 8  # APPLICATION_COMMAND_AUTOCOMPLETE_RESULT
+    assert [c["value"] for c in answer["data"]["choices"]] == ["NVDA watchlist:tech"]
+
+    focused["options"][0]["value"] = "d"
+    iid = await fake.push_interaction([focused], kind=4)
+    [answer] = await fake.wait_for(lambda: callbacks(fake, iid))
+    values = [c["value"] for c in answer["data"]["choices"]]
+    assert "DEEPSEEK" in values and len(values) <= 25  # watchlist keys and reference symbols
+    assert all(v.lower().startswith("d") for v in values)
