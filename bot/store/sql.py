@@ -167,6 +167,20 @@ class SqlStore(AdminQueries):
                 found.update(rows.scalars())
         return found
 
+    async def known_stories(self, feed_id: int, articles: Sequence[Article]) -> set[str]:
+        """Uids among `articles` whose content (title and text, `content_hash`) this feed
+        already had under another id: feeds that rotate their GUIDs. Links are not used:
+        some feeds give every entry the same link, and that must not hide new stories."""
+        hashes = list({a.content_hash for a in articles if a.content_hash})
+        seen: set[str] = set()
+        async with self._tx() as s:
+            for start in range(0, len(hashes), 500):
+                rows = await s.execute(select(EntryRow.content_hash).where(
+                    EntryRow.feed_id == feed_id,
+                    EntryRow.content_hash.in_(hashes[start:start + 500])))
+                seen.update(rows.scalars())
+        return {a.uid for a in articles if a.content_hash in seen}
+
     async def record_poll(
         self,
         feed_id: int,
