@@ -134,6 +134,8 @@ async def build_app(
         baseline_window=timedelta(hours=settings.baseline_window_h),
         digest_max_items=settings.digest_max_items, reference=reference,
         summarizer=summarizer, alert_max_per_hour=settings.alert_max_per_hour,
+        feed_lease=timedelta(seconds=settings.feed_lease_s),
+        delivery_lease=timedelta(seconds=settings.delivery_lease_s),
     )
     commands = CommandService(store=store, clock=clock,
                               digest_max_items=settings.digest_max_items, reference=reference,

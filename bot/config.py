@@ -80,6 +80,8 @@ class Settings(BaseSettings):
     baseline_items: int = 3
     baseline_window_h: float = 24.0
     digest_max_items: int = 20
+    feed_lease_s: float = Field(default=300.0, gt=0)
+    delivery_lease_s: float = Field(default=120.0, gt=0)
     alert_max_per_hour: int = Field(default=20, ge=0)  # stories per instant channel; 0 = no limit
 
     @field_validator("adapters", "admin_ids", "fetch_allow_networks", mode="before")

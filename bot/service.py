@@ -113,6 +113,8 @@ class NewsService:
         reference: Mapping[str, tuple[str, ...]] | None = None,
         summarizer: Summarizer | None = None,
         alert_max_per_hour: int = 20,
+        feed_lease: timedelta = timedelta(seconds=300),
+        delivery_lease: timedelta = timedelta(seconds=120),
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -126,6 +128,9 @@ class NewsService:
         self._reference = reference  # company names for tickers without their own
         self._summarizer = summarizer  # optional LLM: summaries in the channel's language
         self._alert_max_per_hour = alert_max_per_hour
+        # how long a crashed worker's claims block the others (DESIGN §6)
+        self._feed_lease_s = feed_lease.total_seconds()
+        self._delivery_lease_s = delivery_lease.total_seconds()
         # notices for channels in quiet hours, sent when they end (kept in memory only)
         self._held_notices: list[_Notice] = []
 
@@ -138,8 +143,10 @@ class NewsService:
             await self._send_held_notices(force=False)
         now = self._clock.now()
         # claimed: another worker on the same PostgreSQL skips these feeds until they are done
-        feeds = await self._store.due_feeds(now, force=force, owner=self._owner)
-        feeds += await self._store.due_paused_feeds(now, owner=self._owner)
+        feeds = await self._store.due_feeds(now, force=force, owner=self._owner,
+                                            lease_s=self._feed_lease_s)
+        feeds += await self._store.due_paused_feeds(now, owner=self._owner,
+                                                    lease_s=self._feed_lease_s)
         if not feeds:
             return []
         routing = await self.load_routing()
@@ -324,7 +331,7 @@ class NewsService:
             if limit <= 0:
                 return DeliveryOutcome(name, "limited")
         items = await self._store.claim_deliveries(channel.id, owner=self._owner, now=now,
-                                                   limit=limit)
+                                                   lease_s=self._delivery_lease_s, limit=limit)
         if not items:
             return DeliveryOutcome(name, "held")
         digest = build_digest(
