@@ -30,8 +30,50 @@ _NAME_THEN_BRACKET = re.compile(r"[A-ZÄÖÜ][\w.&'’-]*\s*\(\Z")
 def resolve(hits: list[Hit], text: str, misses: list[RawMiss] | None = None) -> list[Hit]:
     """Excludes win, longer names of other tickers win, and a key keeps its longest hits.
     Hits dropped by a rule go to `misses` when given (for `why`)."""
-    excludes = [h for h in hits if h.role is Role.EXCLUDE]
-    kept = [h for h in hits if h.role is not Role.EXCLUDE]
+    # one look at every hit decides which rules can apply at all (most articles: none but
+    # the last); this runs for every article, with a dozen hits each at 10,000 entries
+    names = 0
+    rare = False
+    for h in hits:
+        role = h.role
+        if role is _NAME:
+            names += 1
+        elif role is _EXCLUDE or (role is _KEYWORD and text[h.start - 1 : h.start] == "("):
+            rare = True
+    kept = _excluded_and_bracketed(hits, text, misses) if rare else hits
+    if names > 1:
+        kept = _unshadowed(kept, text, misses)
+    # per key: drop hits covered by an earlier or longer hit of the same key
+    ordered = sorted(kept, key=_per_key_order)
+    result: list[Hit] = []
+    reach: dict[str, int] = {}
+    for hit in ordered:
+        if hit.end <= reach.get(hit.key, -1):
+            continue
+        reach[hit.key] = hit.end
+        result.append(hit)
+    result.sort(key=_text_order)
+    return result
+
+
+_NAME, _KEYWORD, _EXCLUDE = Role.NAME, Role.KEYWORD, Role.EXCLUDE
+_PRIORITY_BY_VALUE = {role.value: rank for role, rank in PRIORITY.items()}
+
+
+def _per_key_order(h: Hit) -> tuple[str, int, int, int]:
+    return (h.key, h.start, -h.end, _PRIORITY_BY_VALUE[h.role._value_])
+
+
+def _text_order(h: Hit) -> tuple[int, str]:
+    return (h.start, h.key)
+
+
+def _excluded_and_bracketed(hits: list[Hit], text: str, misses: list[RawMiss] | None
+                            ) -> list[Hit]:
+    """Without the hits an exclude phrase of their key covers, and without acronym keywords
+    that are a company's symbol in brackets; the exclude phrases themselves go too."""
+    excludes = [h for h in hits if h.role is _EXCLUDE]
+    kept = [h for h in hits if h.role is not _EXCLUDE]
     if excludes:
         survivors = []
         for h in kept:
@@ -44,42 +86,38 @@ def resolve(hits: list[Hit], text: str, misses: list[RawMiss] | None = None) -> 
     in_brackets = [
         h
         for h in kept
-        if h.role is Role.KEYWORD and text[h.start - 1 : h.start] == "("
+        if h.role is _KEYWORD and text[h.start - 1 : h.start] == "("
         and _is_ticker_in_brackets(h, text, kept)
     ]
     if in_brackets:
         kept = [h for h in kept if h not in in_brackets]
         if misses is not None:
             misses.extend((h, Miss.BRACKET_TICKER, h.key, "") for h in in_brackets)
-    # a name strictly inside another ticker's name ("Siemens" in "Siemens Energy")
-    names = sorted(
-        (h for h in kept if h.role is Role.NAME), key=lambda h: (h.core_start, -h.core_end)
-    )
-    shadowed: set[Hit] = set()
+    return kept
+
+
+def _unshadowed(hits: list[Hit], text: str, misses: list[RawMiss] | None) -> list[Hit]:
+    """Without names strictly inside another ticker's name ("Siemens" in "Siemens Energy")."""
+    names = sorted((h for h in hits if h.role is _NAME), key=_name_order)
+    shadowed: list[Hit] = []
     cover: Hit | None = None
-    for hit in names if len(names) > 1 else ():
+    for hit in names:
         if cover is not None and hit.core_end <= cover.core_end:
             inside = (hit.core_start, hit.core_end) != (cover.core_start, cover.core_end)
             if inside and hit.key != cover.key:
-                shadowed.add(hit)
+                shadowed.append(hit)
                 if misses is not None:
                     detail = f"{text[cover.core_start : cover.core_end]} ({cover.key})"
                     misses.append((hit, Miss.SHADOWED, hit.key, detail))
         if cover is None or hit.core_end > cover.core_end:
             cover = hit
-    # per key: drop hits covered by an earlier or longer hit of the same key
-    result: list[Hit] = []
-    if shadowed:
-        kept = [h for h in kept if h not in shadowed]
-    ordered = sorted(kept, key=lambda h: (h.key, h.start, -h.end, PRIORITY[h.role]))
-    reach: dict[str, int] = {}
-    for hit in ordered:
-        if hit.end <= reach.get(hit.key, -1):
-            continue
-        reach[hit.key] = hit.end
-        result.append(hit)
-    result.sort(key=lambda h: (h.start, h.key))
-    return result
+    if not shadowed:
+        return hits
+    return [h for h in hits if h not in shadowed]
+
+
+def _name_order(h: Hit) -> tuple[int, int]:
+    return (h.core_start, -h.core_end)
 
 
 def _is_ticker_in_brackets(hit: Hit, text: str, hits: list[Hit]) -> bool:
@@ -109,19 +147,22 @@ def to_matches(
     """Matches in `field`; with `text_from`, `text` is title + separator + text and hits
     from that offset on are the text's, with offsets relative to it."""
     matches: list[Match] = []
+    split = len(text) if text_from is None else text_from
     for h in hits:
-        in_text = text_from is not None and h.start >= text_from
-        base = text_from if in_text and text_from is not None else 0
+        start = h.start
+        in_text = start >= split
+        base = split if in_text else 0
+        end = h.end
         matches.append(
             Match(
                 key=h.key,
                 kind=h.kind,
-                term=text[h.start : h.end],
+                term=text[start:end],
                 field="text" if in_text else field,
-                start=h.start - base,
-                end=h.end - base,
-                move=move_after(text, h.end) if h.kind == "ticker" else None,
-                via=h.role.value,
+                start=start - base,
+                end=end - base,
+                move=move_after(text, end) if h.kind == "ticker" else None,
+                via=h.role._value_,  # (`.value` is a property: slower, same string)
             )
         )
     # a name right before its own cashtag shares the cashtag's move

@@ -55,7 +55,8 @@ def spellings(term: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(v for v in variants if v.strip()))
 
 
-_ASCII_WORD = frozenset("0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+ASCII_WORD_CHARS = frozenset("0123456789_abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_ASCII_WORD = ASCII_WORD_CHARS
 
 
 def is_word_char(text: str, index: int) -> bool:
@@ -183,11 +184,15 @@ _MOVE = re.compile(
 
 
 _MOVE_START = frozenset("(+-\u2212\u2013\u00b1")
+_MOVE_FIRST = _MOVE_START | frozenset(" \t\u00a0)")
 
 
 def move_after(text: str, end: int) -> float | None:
     """The signed percent move written right after `end`, or None."""
-    # a move starts, after blanks and perhaps a ")", with "(" or a sign: test that first
+    # a move starts, after blanks and perhaps a ")", with "(" or a sign: test that first,
+    # and before that the very next character (a name is mostly followed by a word)
+    if text[end : end + 1] not in _MOVE_FIRST:
+        return None
     if text[end : end + 12].lstrip(" \t\u00a0)")[:1] not in _MOVE_START:
         return None
     found = _MOVE.match(text, end)
