@@ -24,7 +24,7 @@ Decisions beyond DESIGN §4, so a reader knows what to expect:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 from bot.core.automaton import Automaton
 from bot.core.lexicon import COMMON_WORDS, NAME_CONFUSERS
@@ -61,7 +61,9 @@ MAX_NEAR_MISSES_PER_KEY = 3
 Keyed = Mapping[str, tuple[int, Sequence[Spec]]]  # scan key → (offset of the term, specs)
 
 
-Scanner = tuple[Automaton, list[tuple[int, tuple[Spec, ...], bool]]]
+Finder = Callable[[str, int, frozenset[str]], Hit | Miss]
+# by key index: (offset of the term in the scan text, the specs' bound `find`s, seam)
+Scanner = tuple[Automaton, list[tuple[int, tuple[Finder, ...], bool]]]
 
 
 def _scanner(
@@ -77,7 +79,11 @@ def _scanner(
     if not entries:
         return None
     keys = list(entries)
-    return Automaton(keys), [entries[k] for k in keys]
+    # the offset minus the pad, and `find` bound once here rather than per candidate
+    return Automaton(keys), [
+        (off - 1, tuple(spec.find for spec in specs), seam)
+        for off, specs, seam in (entries[k] for k in keys)
+    ]
 
 
 class Matcher:
@@ -159,12 +165,12 @@ class Matcher:
                 continue
             automaton, values = scanner
             for index, key_start, key_end in automaton.find(scan):
-                offset, specs, seam = values[index]
+                offset, finds, seam = values[index]
                 if seam and not text[key_end - 1 : key_end].isupper():
                     continue
-                start = key_start - 1 + offset
-                for spec in specs:
-                    hit = spec.find(text, start, common)
+                start = key_start + offset
+                for find in finds:
+                    hit = find(text, start, common)
                     if hit.__class__ is Hit:
                         hits.append(hit)
         return hits
