@@ -29,10 +29,13 @@ from bot.feeds.dispatch import SchemeFetcher
 from bot.feeds.fetch import HttpFetcher
 from bot.feeds.guard import NetworkGuard
 from bot.feeds.sample import SampleFetcher
+from bot.log_redaction import install_secret_filter, secret_values
 from bot.ports import ChatAdapter, Clock, Summarizer
 from bot.reference import load_reference
+from bot.roles import PLANS, Role
 from bot.service import DeliveryOutcome, NewsService, PollOutcome
 from bot.store import migrate
+from bot.store.lock import exclusive
 from bot.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,9 @@ ADAPTER_FACTORIES = {"console": "adapters.console.adapter:ConsoleAdapter",
                      "discord": "adapters.discord.adapter:DiscordAdapter",
                      "slack": "adapters.slack.adapter:SlackAdapter"}
 SUMMARIZER_FACTORY = "adapters.llm.openai_compat:OpenAICompatSummarizer"
+# On SIGTERM the running ticks get this long to finish (below the 30 s that systemd and
+# compose wait before SIGKILL, see deploy/)
+STOP_GRACE_S = 20.0
 
 
 @dataclass
@@ -113,14 +119,16 @@ async def build_app(
     clock: Clock | None = None,
 ) -> App:
     clock = clock or SystemClock()
+    install_secret_filter(secret_values(settings))  # bot.log_redaction: logs never show them
     summarizer = load_summarizer(settings)  # first: a missing extra fails before any I/O
     closer = getattr(summarizer, "close", None)
     closers: list[Any] = [closer] if closer is not None else []
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
-    store = SqlStore(url=settings.database_url)
+    store = SqlStore(url=settings.database_url, pool_size=settings.fetch_concurrency)
     http = HttpFetcher(user_agent=settings.fetch_user_agent,
                        total_timeout_s=settings.fetch_timeout_s,
                        max_bytes=settings.fetch_max_bytes,
+                       per_host=settings.fetch_per_host,
                        guard=NetworkGuard(allow_networks=settings.fetch_allow_networks))
     fetcher = SchemeFetcher(by_scheme={"http": http, "https": http,
                                        "sample": SampleFetcher(clock=clock.now)})
@@ -136,6 +144,7 @@ async def build_app(
         summarizer=summarizer, alert_max_per_hour=settings.alert_max_per_hour,
         feed_lease=timedelta(seconds=settings.feed_lease_s),
         delivery_lease=timedelta(seconds=settings.delivery_lease_s),
+        fast_parse=settings.fast_parse, per_host=settings.fetch_per_host,
     )
     commands = CommandService(store=store, clock=clock,
                               digest_max_items=settings.digest_max_items, reference=reference,
@@ -147,7 +156,14 @@ async def build_app(
 
 async def sync_config(store: SqlStore, config: FileConfig, clock: Clock) -> None:
     """Apply the YAML file to the database: feeds and watchlists are upserted; channels get
-    the file's settings and subscriptions (subscriptions added by chat commands are kept)."""
+    the file's settings and subscriptions (subscriptions added by chat commands are kept).
+    One process at a time on PostgreSQL: workers starting together would insert the same
+    rows (`bot.store.lock`)."""
+    async with exclusive(store.url):
+        await _apply_config(store, config, clock)
+
+
+async def _apply_config(store: SqlStore, config: FileConfig, clock: Clock) -> None:
     now = clock.now()
     for feed in config.feeds:
         await store.upsert_feed(feed.url, interval_s=feed.interval_s, now=now)
@@ -161,34 +177,53 @@ async def sync_config(store: SqlStore, config: FileConfig, clock: Clock) -> None
         await store.subscribe(channel.id, [normalize_target(s) for s in ch.subscribe], now=now)
 
 
-async def run_once(app: App) -> tuple[list[PollOutcome], list[DeliveryOutcome]]:
-    """Poll every feed once and deliver everything pending, digests included."""
-    polls = await app.service.poll_due_feeds(force=True)
-    deliveries = await app.service.deliver_due(force=True)
+async def run_once(app: App, *, role: Role = "all"
+                   ) -> tuple[list[PollOutcome], list[DeliveryOutcome]]:
+    """Poll every feed once and deliver everything pending, digests included; a `poller`
+    only polls, a `sender` only delivers (`bot.roles`)."""
+    jobs = PLANS[role].jobs
+    polls = await app.service.poll_due_feeds(force=True) if "poll" in jobs else []
+    deliveries = await app.service.deliver_due(force=True) if "deliver" in jobs else []
     return polls, deliveries
 
 
-async def run_forever(app: App) -> None:
-    """Start adapters and the scheduler; stop on SIGINT/SIGTERM or when the console closes."""
-    from bot.scheduler import build_scheduler
+async def run_forever(app: App, *, role: Role = "all",
+                      stop: asyncio.Event | None = None) -> None:
+    """Start the role's part (`bot.roles`): the adapters' command connections for `chat` and
+    `all`, the scheduler's poll and/or deliver ticks; stop on SIGINT/SIGTERM, when `stop` is
+    set, or when the interactive console closes. Pollers and senders never call
+    `ChatAdapter.start`: they send over the platforms' REST APIs only (see `bot.ports`)."""
+    from bot.scheduler import InFlight, build_scheduler
 
-    stop = asyncio.Event()
+    plan = PLANS[role]
+    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):
             loop.add_signal_handler(sig, stop.set)
-    for adapter in app.adapters.values():
-        await adapter.start(app.handle_command, suggest=app.suggest)
-    scheduler = build_scheduler(app)
+    if plan.listens:
+        for adapter in app.adapters.values():
+            await adapter.start(app.handle_command, suggest=app.suggest)
+    in_flight = InFlight()
+    scheduler = build_scheduler(app, role=role, in_flight=in_flight)
     scheduler.start()
+    log.info("running as %s: jobs %s, %s", role, ", ".join(plan.jobs) or "none",
+             "taking commands" if plan.listens else "no command connection")
     waiters = [asyncio.create_task(stop.wait())]
     console = app.adapters.get("console")
     closed = getattr(console, "closed", None)
-    if isinstance(closed, asyncio.Event) and getattr(console, "interactive", False):
+    if (plan.listens and isinstance(closed, asyncio.Event)
+            and getattr(console, "interactive", False)):
         waiters.append(asyncio.create_task(closed.wait()))
     try:
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
     finally:
         for waiter in waiters:
             waiter.cancel()
+        scheduler.pause()  # no new ticks; the running ones may finish what they started
+        if not await in_flight.drain(STOP_GRACE_S):
+            log.warning("stopping with a tick still running after %.0f s", STOP_GRACE_S)
         scheduler.shutdown(wait=False)
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(sig)

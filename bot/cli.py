@@ -31,7 +31,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    print(f"newsbot: error: {message}", file=sys.stderr)
+    from bot.log_redaction import redact_secrets
+
+    print(f"newsbot: error: {redact_secrets(message)}", file=sys.stderr)
     return typer.Exit(code)
 
 
@@ -56,6 +58,9 @@ def _settings(config: Path | None) -> Settings:
         settings = settings.model_copy(update={"config": config})
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
+    from bot.log_redaction import install_secret_filter, secret_values
+
+    install_secret_filter(secret_values(settings))  # second line of defence against leaks
     return settings
 
 
@@ -91,11 +96,14 @@ def _emit(obj: dict[str, Any]) -> None:
 @app.command()
 @cli_errors
 def run(
-    once: Annotated[bool, typer.Option("--once", help="One poll + delivery pass, then exit.")]
+    once: Annotated[bool, typer.Option(
+        "--once", help="One pass of the role's work (poll and/or deliver), then exit.")]
     = False,
     adapter: Annotated[list[str] | None, typer.Option("--adapter",
                                                       help="console, slack, discord")] = None,
-    role: Annotated[str, typer.Option("--role", help="poller|sender|chat|all")] = "all",
+    role: Annotated[str, typer.Option(
+        "--role", help="poller (feeds → outbox), sender (outbox → chat), chat (commands), "
+                       "all; roles other than all need PostgreSQL")] = "all",
     interactive: Annotated[bool | None, typer.Option(
         "--interactive/--no-interactive",
         help="Read /news commands from the terminal (default: when stdin is a terminal).")]
@@ -104,16 +112,18 @@ def run(
 ) -> None:
     """Run the bot (without configuration: SQLite ./newsbot.db, console, bundled sample feeds)."""
     from bot.app import build_app, load_adapter, run_forever, run_once, sync_config
+    from bot.roles import PLANS, check_role, parse_role
 
     settings = _settings(config)
     if adapter:
         settings = settings.model_copy(update={"adapters": adapter})
-    if role != "all":
-        raise InputError(f"--role {role} arrives with multi-worker support; use --role all")
+    process_role = parse_role(role)
+    check_role(process_role, database_url=settings.database_url, once=once)
     file_config = _file_config(settings)
     console_channel = next((c.id for c in file_config.channels if c.adapter == "console"),
                            "default")
     live = interactive if interactive is not None else (not once and sys.stdin.isatty())
+    live = live and PLANS[process_role].listens  # only a chat process reads the terminal
 
     from bot.store.single import SchedulerLock
 
@@ -125,16 +135,19 @@ def run(
         try:
             await sync_config(bot.store, file_config, bot.clock)
             if once:
-                polls, deliveries = await run_once(bot)
+                polls, deliveries = await run_once(bot, role=process_role)
                 new = sum(p.new_entries for p in polls)
                 failed = [p for p in polls if p.error]
                 sent = [d for d in deliveries if d.status == "sent"]
-                print(f"newsbot: polled {len(polls)} feeds ({len(failed)} failed), "
-                      f"{new} new entries, {len(sent)} messages sent", file=sys.stderr)
+                jobs = PLANS[process_role].jobs
+                done = [f"polled {len(polls)} feeds ({len(failed)} failed), {new} new entries"
+                        ] if "poll" in jobs else []
+                done += [f"{len(sent)} messages sent"] if "deliver" in jobs else []
+                print(f"newsbot: {', '.join(done)}", file=sys.stderr)
                 for p in failed:
                     print(f"newsbot: feed {p.url}: {p.error}", file=sys.stderr)
                 return 0
-            await run_forever(bot)
+            await run_forever(bot, role=process_role)
             return 0
         finally:
             await bot.close()
@@ -173,7 +186,8 @@ def parse(
             for source in sources:
                 try:
                     body, content_type = await load(source, http)
-                    feed = parse_feed(body, source=source, content_type=content_type)
+                    feed = parse_feed(body, source=source, content_type=content_type,
+                                      fast=settings.fast_parse)
                 except (NewsbotError, ParseError) as exc:
                     failed += 1
                     _emit({"source": source, "error": str(exc)})

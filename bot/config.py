@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     fetch_timeout_s: float = 30.0
     fetch_max_bytes: int = 10 * 1024 * 1024
     fetch_concurrency: int = 16
+    fetch_per_host: int = Field(default=2, ge=1)  # requests in flight to one host at once
+    # lxml parses well-formed feeds, feedparser the rest (same results; see bot.feeds.fastparse)
+    fast_parse: bool = True
 
     poll_tick_s: float = 10.0
     deliver_tick_s: float = 15.0

@@ -28,6 +28,9 @@ class FetchResult:
     not_modified: bool = False
     content_type: str | None = None
     max_age_s: float | None = None  # from Cache-Control/Expires: a lower bound for the next poll
+    # where the leading 301/308 hops of the redirect chain led (None: no permanent redirect);
+    # `bot.core.redirects` decides when the stored URL follows it
+    permanent_url: str | None = None
 
 
 class FeedFetcher(Protocol):
@@ -53,6 +56,16 @@ SuggestHandler = Callable[[Caller, str, str], Awaitable[list[str]]]
 
 
 class ChatAdapter(Protocol):
+    """A chat platform: receives commands, sends digests and notices.
+
+    Receiving and sending are separate (process roles, `bot.roles`): only a `chat` or `all`
+    process calls `start`, which opens the platform's command connection (Discord gateway,
+    Slack Socket Mode or HTTP listener, the console prompt); there must be one per bot.
+    Poller and sender processes never call it, so `send_digest`/`send_notice` must work
+    without `start`, opening only what sending needs (a REST client, lazily), and `stop`
+    must close whatever was opened either way, also when `start` never ran.
+    """
+
     name: str
     limits: AdapterLimits
 
@@ -62,7 +75,9 @@ class ChatAdapter(Protocol):
         """Begin taking commands; `suggest` feeds autocomplete where the platform has it."""
         ...
 
-    async def stop(self) -> None: ...
+    async def stop(self) -> None:
+        """Close the command connection and the sending clients; safe without `start`."""
+        ...
 
     async def send_digest(self, channel_id: str, digest: Digest) -> None:
         """Post a digest; raises TransientError/PermanentError on failure."""

@@ -25,6 +25,7 @@ from typing import Literal
 
 from bot.core.dedupe import dedupe_within_feed, select_baseline
 from bot.core.digest import build_digest
+from bot.core.fairness import round_robin_by_host, take_per_host
 from bot.core.health import (
     AUDIENCE_WINDOW,
     PAUSED_PROBE_S,
@@ -32,7 +33,7 @@ from bot.core.health import (
     build_feed_notice,
     failure_transition,
 )
-from bot.core.models import Article, Channel, FeedState, Match, Mode
+from bot.core.models import Article, Channel, FeedState, Match, Mode, Watchlist
 from bot.core.routing import RoutingTable, build_routing
 from bot.core.schedule import digest_due, in_quiet_hours, next_poll_at
 from bot.core.summarize import summarize
@@ -44,9 +45,10 @@ from bot.errors import (
     RateLimited,
     TransientError,
 )
+from bot.feed_moves import follow_redirect
 from bot.feeds.parse import parse_feed
 from bot.localize import articles_by_key, localize_digest
-from bot.ports import ChatAdapter, Clock, FeedFetcher, Summarizer
+from bot.ports import ChatAdapter, Clock, FeedFetcher, FetchResult, Summarizer
 from bot.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -115,12 +117,15 @@ class NewsService:
         alert_max_per_hour: int = 20,
         feed_lease: timedelta = timedelta(seconds=300),
         delivery_lease: timedelta = timedelta(seconds=120),
+        fast_parse: bool = True,
+        per_host: int | None = None,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
         self._clock = clock
         self._adapters = adapters
         self._owner = owner
+        self._concurrency = concurrency
         self._limit = asyncio.Semaphore(concurrency)
         self._baseline_items = baseline_items
         self._baseline_window = baseline_window
@@ -131,26 +136,51 @@ class NewsService:
         # how long a crashed worker's claims block the others (DESIGN §6)
         self._feed_lease_s = feed_lease.total_seconds()
         self._delivery_lease_s = delivery_lease.total_seconds()
+        self._fast_parse = fast_parse  # lxml first, feedparser for what it declines
+        self._per_host = per_host  # the fetcher's per-host limit: a batch takes no more
         # notices for channels in quiet hours, sent when they end (kept in memory only)
         self._held_notices: list[_Notice] = []
+        self._routing: tuple[tuple[list[Channel], list[Watchlist]], RoutingTable] | None = None
 
     # --- polling ------------------------------------------------------------------------------
 
     async def poll_due_feeds(self, *, force: bool = False) -> list[PollOutcome]:
         """Poll every due feed (all enabled feeds with `force`) concurrently, and probe the
-        paused feeds whose probe is due."""
+        paused feeds whose probe is due.
+
+        Feeds are claimed a batch of `concurrency` at a time, each batch when the one before
+        is done, until none is due: a claim's lease must outlast the wait for its fetch, and
+        claiming all due feeds at once let leases run out while feeds queued behind the
+        fetch limits, so another worker fetched them again (tests/test_workers.py)."""
         if self._held_notices:  # (here too: a poll-only worker must send them as well)
             await self._send_held_notices(force=False)
-        now = self._clock.now()
-        # claimed: another worker on the same PostgreSQL skips these feeds until they are done
-        feeds = await self._store.due_feeds(now, force=force, owner=self._owner,
-                                            lease_s=self._feed_lease_s)
-        feeds += await self._store.due_paused_feeds(now, owner=self._owner,
-                                                    lease_s=self._feed_lease_s)
-        if not feeds:
-            return []
-        routing = await self.load_routing()
+        routing: RoutingTable | None = None
+        outcomes: list[PollOutcome] = []
+        while True:
+            now = self._clock.now()
+            # claimed: another worker on the same PostgreSQL skips them until they are done
+            # --once (`force`): one pass over all feeds, up to the store's usual limits
+            due, paused = (500, 100) if force else (self._concurrency, self._concurrency)
+            feeds = await self._store.due_feeds(now, force=force, owner=self._owner,
+                                                lease_s=self._feed_lease_s, limit=due)
+            feeds += await self._store.due_paused_feeds(now, owner=self._owner,
+                                                        lease_s=self._feed_lease_s,
+                                                        limit=paused)
+            if not feeds:
+                return outcomes
+            if self._per_host is not None and not force:
+                # more of one host would wait for it with their leases running: give them
+                # back for the next batch (bot.core.fairness)
+                feeds, later = take_per_host(feeds, self._per_host)
+                await self._store.release_feeds(later, owner=self._owner)
+            feeds = round_robin_by_host(feeds)  # hosts in turn: see bot.core.fairness
+            routing = routing or await self.load_routing()
+            outcomes += await self._poll_batch(feeds, routing)
+            if force:
+                return outcomes
 
+    async def _poll_batch(self, feeds: list[FeedState], routing: RoutingTable
+                          ) -> list[PollOutcome]:
         async def one(feed: FeedState) -> PollOutcome:
             async with self._limit:
                 try:
@@ -161,17 +191,33 @@ class NewsService:
         return list(await asyncio.gather(*(one(f) for f in feeds)))
 
     async def load_routing(self) -> RoutingTable:
+        """The routing of the channels and watchlists as stored now; compiled again only
+        when they changed since the last tick (compiling a large watchlist costs more than
+        a tick's unchanged feeds: bench/pipeline.py)."""
         channels = await self._store.list_channels()
         watchlists = await self._store.list_watchlists()
-        return build_routing(channels, watchlists, reference=self._reference)
+        source = (channels, watchlists)
+        if self._routing is None or self._routing[0] != source:
+            self._routing = (source, build_routing(channels, watchlists,
+                                                   reference=self._reference))
+        return self._routing[1]
 
     async def _poll_feed(self, feed: FeedState, routing: RoutingTable) -> PollOutcome:
-        url = feed.url
         try:
             result = await self._fetcher.fetch(
                 feed.url, etag=feed.etag, last_modified=feed.last_modified)
         except FetchError as exc:
             return await self._record_error(feed, exc)
+        outcome = await self._use_fetched(feed, result, routing)
+        if outcome.status in ("new", "unchanged", "not_modified"):
+            # the target served the feed: a permanent redirect counts (bot.core.redirects)
+            await follow_redirect(self._store, feed, result.permanent_url,
+                                  now=self._clock.now())
+        return outcome
+
+    async def _use_fetched(self, feed: FeedState, result: FetchResult, routing: RoutingTable
+                           ) -> PollOutcome:
+        url = feed.url
         now = self._clock.now()
         if result.not_modified:
             await self._store.record_not_modified(feed.id, now=now, next_poll_at=next_poll_at(
@@ -186,7 +232,8 @@ class NewsService:
                                           max_age_s=result.max_age_s))
             return PollOutcome(url, "unchanged", transition=await self._recover(feed))
         try:
-            parsed = parse_feed(result.body, source=url, content_type=result.content_type)
+            parsed = parse_feed(result.body, source=url, content_type=result.content_type,
+                                fast=self._fast_parse)
         except ParseError as exc:
             return await self._record_error(feed, exc)
         articles = dedupe_within_feed(parsed.articles)

@@ -64,6 +64,8 @@ class FeedState:
     title: str = ""
     baselined: bool = False  # first successful poll done: later entries are new news
     body_hash: str | None = None  # sha256 of the last body parsed
+    redirect_url: str | None = None  # a permanent redirect seen lately (`bot.core.redirects`)
+    redirect_polls: int = 0  # on this many good polls in a row
 
 
 # --- watchlists and matching ----------------------------------------------------------------

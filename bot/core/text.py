@@ -1,7 +1,10 @@
 """Plain text from untrusted feed markup: HTML → text, invisible-character cleanup, a small
 German/English language detector and the content hash used for identity and dedupe.
 
-Pure functions: no I/O, nothing read from the environment.
+Pure functions: no I/O, nothing read from the environment. Normalization runs for every
+entry of every poll, so the common cases take shortcuts (plain markup without HTMLParser,
+words without a regex per word, remembered word scores); tests/core/test_text_fast.py holds
+each shortcut to the result of the straightforward code.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ import re
 import unicodedata
 from html import unescape
 from html.parser import HTMLParser
-from itertools import islice
 
 # Elements whose content is never text a reader sees.
 _SKIP = frozenset({"script", "style", "template", "noscript", "title", "svg", "math"})
@@ -27,6 +29,8 @@ _LINE = frozenset({
 })
 _CELL = frozenset({"td", "th"})
 _VOID = frozenset({"br", "hr", "img", "input", "meta", "link", "wbr", "area", "col", "source"})
+# the tags the collector acts on; every other one it ignores (unless inside skipped content)
+_STRUCTURE = _SKIP | _PARAGRAPH | _LINE | _CELL | {"br"}
 
 # C0/C1 controls except \t and \n; zero-width and BOM; bidi embeddings, overrides, isolates.
 _INVISIBLE = re.compile(
@@ -34,12 +38,12 @@ _INVISIBLE = re.compile(
 )
 
 
-class _TextCollector(HTMLParser):
-    """Streams text out of markup; breaks are requested by tags and written only before the
-    next visible word, so leading, trailing and repeated breaks collapse on their own."""
+class _Text:
+    """Streams text out of markup events; breaks are requested by tags and written only
+    before the next visible word, so leading, trailing and repeated breaks collapse on their
+    own. `_TextCollector` feeds it from HTMLParser, `_feed_simple` from plain markup."""
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self._break = 0  # strongest break requested since the last word: 0, 1 line, 2 paragraph
         self._space = False
@@ -113,6 +117,12 @@ class _TextCollector(HTMLParser):
         self._space = data[-1].isspace()
 
 
+class _TextCollector(_Text, HTMLParser):
+    def __init__(self) -> None:
+        HTMLParser.__init__(self, convert_charrefs=True)
+        _Text.__init__(self)
+
+
 def html_to_text(html: str) -> str:
     """Visible text of an HTML fragment: entities decoded, script/style dropped, block
     elements as line breaks, paragraphs separated by one blank line, spaces collapsed,
@@ -120,10 +130,74 @@ def html_to_text(html: str) -> str:
     blank-line paragraphs; a single newline there is a space, as in HTML."""
     if "<" not in html:
         return _collapse_plain(_INVISIBLE.sub("", unescape(html)))
+    text = _Text()
+    if _feed_simple(text, html):
+        return "".join(text.out)
     collector = _TextCollector()
     collector.feed(html)
     collector.close()
     return "".join(collector.out)
+
+
+# Plain start and end tags, written the way HTMLParser reads them too; markup with anything
+# else (comments, declarations, odd names or attributes, a lone "<") takes HTMLParser's own
+# tokenizer, which is several times slower.
+_SIMPLE_TAG = re.compile(
+    r"""<(/?)([a-zA-Z][a-zA-Z0-9]*)"""
+    r"""((?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)\s*(/?)>""")
+# elements whose content HTMLParser reads as raw text; "noscript" and "plaintext" too, which
+# some versions treat so
+_CDATA = frozenset(HTMLParser.CDATA_CONTENT_ELEMENTS)
+_RAW_TEXT = _CDATA | frozenset(getattr(HTMLParser, "RCDATA_CONTENT_ELEMENTS", ())) | {
+    "noscript", "plaintext"}
+_ACTIVE = _STRUCTURE | _RAW_TEXT  # the tags sent to the collector
+
+
+def _feed_simple(collector: _Text, html: str) -> bool:
+    """Feed the collector the events HTMLParser would, when every "<" opens a plain tag;
+    False (the collector half fed) when it does not. Tags that change nothing (inline
+    ones outside skipped content) are not sent: the text around them goes as one piece,
+    which the collector treats exactly as the pieces one after the other."""
+    pieces = _SIMPLE_TAG.split(html)  # text, then four groups per tag, then text, ...
+    texts = pieces[0::5]
+    if "<" in "".join(texts):
+        return False
+    closing, attributes, selfclosing = pieces[1::5], pieces[3::5], pieces[4::5]
+    names = [name.lower() for name in pieces[2::5]]
+    pending = [unescape(texts[0])] if texts[0] else []
+    skip_next = False
+    for number, name in enumerate(names):
+        if skip_next:  # the end tag of raw text content, already sent
+            skip_next = False
+        elif closing[number] and (attributes[number] or selfclosing[number]):
+            return False
+        elif name in _ACTIVE or collector._skip:
+            if pending:
+                collector.handle_data("".join(pending))
+                pending.clear()
+            if name in _RAW_TEXT:
+                # an embed's <script src=...></script>: content without any markup reads the
+                # same in every HTMLParser version; anything else does not
+                after = number + 1
+                if (closing[number] or selfclosing[number] or name not in _CDATA
+                        or after == len(names) or names[after] != name
+                        or not closing[after] or attributes[after] or selfclosing[after]):
+                    return False
+                collector.handle_starttag(name, [])
+                collector.handle_endtag(name)
+                skip_next = True
+                continue
+            if closing[number]:
+                collector.handle_endtag(name)
+            elif selfclosing[number]:
+                collector.handle_startendtag(name, [])
+            else:
+                collector.handle_starttag(name, [])
+        if texts[number + 1]:
+            pending.append(unescape(texts[number + 1]))
+    if pending:
+        collector.handle_data("".join(pending))
+    return True
 
 
 def _collapse_plain(text: str) -> str:
@@ -133,6 +207,9 @@ def _collapse_plain(text: str) -> str:
 
 def clean_text(s: str) -> str:
     """Remove characters that are invisible or reorder text (spoofing, broken layouts)."""
+    # nothing to do without any control, format or separator character but "\n"
+    if s.isprintable() or ("\r" not in s and s.replace("\n", "").isprintable()):
+        return s
     # \r is a control character too: keep the line break it stands for
     return _INVISIBLE.sub("", s.replace("\r\n", "\n").replace("\r", "\n"))
 
@@ -199,16 +276,67 @@ def _word_score(word: str) -> tuple[float, float]:
     return de, en
 
 
-def _scores(text: str) -> tuple[float, float]:
-    de = en = 0.0
-    words = _WORD.finditer(_EN_NAMES.sub(" ", text.lower()))
-    for word in (found.group() for found in islice(words, _MAX_WORDS)):
-        word_de, word_en = _word_score(word)
-        de += word_de
-        en += word_en
-        if "ß" in word or any(c in "äöü" for c in word):
-            de += 1  # umlauts also occur in names in English text: one point, not a verdict
+def _word_points(word: str) -> tuple[float, float]:
+    de, en = _word_score(word)
+    if "ß" in word or any(c in "äöü" for c in word):
+        de += 1  # umlauts also occur in names in English text: one point, not a verdict
     return de, en
+
+
+# Points per word, remembered (news repeats its words) as one complex number, German in the
+# real part, English in the imaginary one, so one C-level sum adds both. Bounded, and only a
+# speed-up: every value is what `_word_points` gives.
+_POINTS: dict[str, complex] = {}
+_MAX_REMEMBERED = 100_000
+_PREFIX_CHARS = 4_000  # where the first _MAX_WORDS words are looked for first
+
+
+# `_WORD.findall`, several times faster: ASCII non-letters become spaces in one bytes
+# translation, so does common non-ASCII punctuation, and a token that is all letters is one
+# word; only what is left (digits or rarer signs inside a token) goes through the regex.
+_ASCII_NON_LETTERS = bytes(c if c >= 0x80 or chr(c).isalpha() else 0x20 for c in range(256))
+_PUNCTUATION = tuple(c for c in "„“”’‘‚–—…«»‹›€·•″′" if not _WORD.fullmatch(c))
+
+
+def _find_words(text: str) -> list[str]:
+    for mark in _PUNCTUATION:
+        if mark in text:
+            text = text.replace(mark, " ")
+    tokens = text.encode("utf-8", "surrogatepass").translate(_ASCII_NON_LETTERS).decode(
+        "utf-8", "surrogatepass").split()
+    if "".join(tokens).isalpha():
+        return tokens
+    words: list[str] = []
+    for token in tokens:
+        if token.isalpha():
+            words.append(token)
+        else:
+            words.extend(_WORD.findall(token))
+    return words
+
+
+def _scores(text: str) -> tuple[float, float]:
+    lowered = text.lower()
+    if "new " in lowered:
+        lowered = _EN_NAMES.sub(" ", lowered)
+    words = _find_words(lowered[:_PREFIX_CHARS])
+    # a word cut at the prefix's end is harmless only when more than enough words follow
+    if len(words) <= _MAX_WORDS and len(lowered) > _PREFIX_CHARS:
+        words = _find_words(lowered)
+    del words[_MAX_WORDS:]
+    # every point is a multiple of 0.5: the sums are exact in any order
+    try:
+        total = sum(map(_POINTS.__getitem__, words), 0j)
+    except KeyError:
+        if len(_POINTS) > _MAX_REMEMBERED:
+            _POINTS.clear()
+        for word in set(words).difference(_POINTS):
+            _POINTS[word] = complex(*_word_points(word))
+        try:
+            total = sum(map(_POINTS.__getitem__, words), 0j)
+        except KeyError:  # emptied by another thread meanwhile
+            total = sum((complex(*_word_points(word)) for word in words), 0j)
+    return total.real, total.imag
 
 
 def _lang_of_tag(tag: str | None) -> str | None:

@@ -7,13 +7,21 @@ checked first, and the session's connector refuses internal addresses at connect
 every redirect hop and every DNS answer. Without `guard=` the default guard refuses all of
 them; a custom `connector_factory` replaces the guarded connector and must apply the guard
 itself (`guard.connector(...)`).
+
+At most `per_host` fetches run at once against one host name (politeness: feeds often share a
+host); the others wait for a slot before their deadline starts, so waiting on a busy host never
+turns into a timeout. Redirects to other hosts count against the first host's slot.
+
+Permanent redirects are reported, not acted on: `FetchResult.permanent_url` is where the
+chain's leading 301/308 hops led; `bot.core.redirects` decides when the stored URL follows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import errno
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from http import HTTPStatus
@@ -33,10 +41,35 @@ ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml, "
 MAX_RETRY_AFTER_S = 7 * 24 * 3600.0  # a server asking for more is broken; keep dates sane
 _CHUNK = 64 * 1024
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})  # the ones aiohttp follows
+_PERMANENT = frozenset({301, 308})
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class HostSlots:
+    """At most `limit` holders at once per host; a host's entry lives only while in use."""
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError("the per-host limit must be at least 1")
+        self._limit = limit
+        self._hosts: dict[str, tuple[asyncio.Semaphore, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, host: str) -> AsyncIterator[None]:
+        slot, users = self._hosts.get(host) or (asyncio.Semaphore(self._limit), 0)
+        self._hosts[host] = (slot, users + 1)
+        try:
+            async with slot:
+                yield
+        finally:
+            slot, users = self._hosts[host]
+            if users <= 1:
+                del self._hosts[host]
+            else:
+                self._hosts[host] = (slot, users - 1)
 
 
 class HttpFetcher:
@@ -51,6 +84,7 @@ class HttpFetcher:
         total_timeout_s: float = 30,
         max_bytes: int = 10 * 1024 * 1024,
         max_redirects: int = 5,
+        per_host: int = 2,
         clock: Callable[[], datetime] = _utc_now,
         guard: NetworkGuard | None = None,
         connector_factory: Callable[[], aiohttp.BaseConnector] | None = None,
@@ -61,6 +95,7 @@ class HttpFetcher:
         self._total_timeout_s = total_timeout_s
         self._max_bytes = max_bytes
         self._max_redirects = max_redirects
+        self._host_slots = HostSlots(per_host)
         self._clock = clock
         self._guard = guard if guard is not None else NetworkGuard()
         self._connector_factory = connector_factory or self._guard.connector
@@ -99,7 +134,8 @@ class HttpFetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         try:
-            async with asyncio.timeout(self._total_timeout_s):
+            async with (self._host_slots.hold((target.host or "").lower()),
+                        asyncio.timeout(self._total_timeout_s)):
                 return await self._get(target, headers, etag=etag, last_modified=last_modified)
         except FetchError:
             raise
@@ -124,6 +160,7 @@ class HttpFetcher:
                                allow_redirects=self._max_redirects > 0) as resp:
             status = resp.status
             final_url = str(resp.url)
+            moved = self._permanent_url(resp)
             if status in _REDIRECTS and self._max_redirects == 0:
                 raise self._too_many_redirects()
             if status == 304:
@@ -131,7 +168,8 @@ class HttpFetcher:
                     url=final_url, status=status, body=b"", not_modified=True,
                     etag=resp.headers.get("ETag") or etag,
                     last_modified=resp.headers.get("Last-Modified") or last_modified,
-                    max_age_s=cache_max_age(resp.headers, now=self._clock()))
+                    max_age_s=cache_max_age(resp.headers, now=self._clock()),
+                    permanent_url=moved)
             if not 200 <= status < 300:
                 raise status_error(status, resp.headers, now=self._clock())
             body = await self._read_capped(resp)
@@ -139,7 +177,26 @@ class HttpFetcher:
                 url=final_url, status=status, body=body,
                 etag=resp.headers.get("ETag"), last_modified=resp.headers.get("Last-Modified"),
                 content_type=resp.headers.get("Content-Type"),
-                max_age_s=cache_max_age(resp.headers, now=self._clock()))
+                max_age_s=cache_max_age(resp.headers, now=self._clock()),
+                permanent_url=moved)
+
+    def _permanent_url(self, resp: aiohttp.ClientResponse) -> str | None:
+        """Where the leading 301/308 hops led: A 301→ B 302→ C gives B (C is only B's
+        temporary stand-in). None without a permanent first hop, or when the target fails
+        the guard's URL check (every hop already passed it at connect time; this catches a
+        URL that only names a refused host)."""
+        hops = [h.status for h in resp.history]
+        permanent = 0
+        while permanent < len(hops) and hops[permanent] in _PERMANENT:
+            permanent += 1
+        if not permanent:
+            return None
+        after = resp.history[permanent].url if permanent < len(hops) else resp.url
+        try:
+            self._guard.check_url(str(after))
+        except FetchError:
+            return None
+        return str(after)
 
     def _too_many_redirects(self) -> FetchError:
         return FetchError(f"too many redirects (more than {self._max_redirects})",

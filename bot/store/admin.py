@@ -1,6 +1,6 @@
 """Store queries behind the admin commands and the audit log; mixed into `SqlStore`.
 
-Kept apart from `sql.py` (polling and delivery) so each file stays readable; the methods use
+Kept apart from the polling and delivery queries (feeds.py, outbox.py); the methods use
 the same short transactions (`_tx`) and return values, never rows.
 """
 
@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import AuditEntry, AuditOutcome, FeedState
-from bot.store.schema import AuditRow, FeedRow, SubscriptionRow, WatchlistRow
+from bot.store.schema import AuditRow, FeedMoveRow, FeedRow, SubscriptionRow, WatchlistRow
 
 MAX_AUDIT_ROWS = 1000  # one query never reads more
 
@@ -86,7 +86,9 @@ class AdminQueries:
         """Insert a new feed, due at once; False (nothing changed) when the URL is known."""
         async with self._tx() as s:
             known = (await s.execute(select(FeedRow.id).where(FeedRow.url == url))).first()
-            if known is not None:
+            moved = (await s.execute(select(FeedMoveRow.id)
+                                     .where(FeedMoveRow.old_url == url))).first()
+            if known is not None or moved is not None:  # moved: the feed lives on elsewhere
                 return False
             s.add(FeedRow(url=url, interval_s=interval_s, created_at=now, next_poll_at=now,
                           title=title[:500], error_count=0, baselined=False))

@@ -68,9 +68,25 @@ class FeedRow(Base):
     # sha256 of the last body parsed: an identical body (a server without ETags) is not
     # parsed again
     body_hash: Mapped[str | None] = mapped_column(String(64))
+    # a permanent redirect (301/308) seen on the last `redirect_polls` good polls in a row;
+    # the URL is moved once that reaches `bot.core.redirects.MOVE_AFTER_POLLS`
+    redirect_url: Mapped[str | None] = mapped_column(String(2048))
+    redirect_polls: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     lease_owner: Mapped[str | None] = mapped_column(String(100))
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FeedMoveRow(Base):
+    """A URL a feed had before a permanent redirect moved it: the config file and `feed add`
+    may still name it, and must find the moved feed instead of adding the old URL again."""
+
+    __tablename__ = "feed_moves"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    old_url: Mapped[str] = mapped_column(String(2048), unique=True)
+    feed_id: Mapped[int] = mapped_column(ForeignKey("feeds.id", ondelete="CASCADE"))
+    moved_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class EntryRow(Base):

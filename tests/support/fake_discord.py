@@ -6,7 +6,8 @@ READY and GUILD_CREATE; `push_interaction` sends INTERACTION_CREATE. Every REST 
 recorded (method, path, query, headers, JSON); `wait_for` waits on a condition instead of
 sleeping; `fail_next` queues injected answers (429 with `retry_after`, 403, 404…) per route.
 Messages honour `nonce` + `enforce_nonce` like Discord: the same nonce in the same channel
-returns the message already created.
+returns the message already created. `hold_next` parks the next message creation before or
+after the message exists (crash tests, tests/support/hold.py).
 
 See /work/shared/HARNESS.md for the pitfalls this follows (exact `application/json`, `Via`
 on 429s, zlib-stream framing).
@@ -24,6 +25,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.support.hold import Hold
 
 APP_ID = "1000"
 BOT_ID = "1000"
@@ -71,6 +74,7 @@ class FakeDiscord:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.injected: dict[str, list[Injected]] = {}
         self._nonces: dict[tuple[str, str], dict[str, Any]] = {}
+        self.holds: list[Hold] = []
         self._ids = itertools.count(5000)
         self._changed = asyncio.Condition()
         self._sockets: list[tuple[web.WebSocketResponse, Any]] = []
@@ -133,6 +137,11 @@ class FakeDiscord:
                          "X-RateLimit-Bucket": "fake-bucket",
                          **({"X-RateLimit-Global": "true"} if is_global else {}),
                          "X-RateLimit-Scope": "user"})
+
+    def hold_next(self, hold: Hold) -> Hold:
+        """Park the next message creation (then the one after, for each further hold)."""
+        self.holds.append(hold)
+        return hold
 
     def calls_to(self, method: str, suffix: str) -> list[Call]:
         return [c for c in self.calls if c.method == method and c.path.endswith(suffix)]
@@ -219,6 +228,9 @@ class FakeDiscord:
     async def _create_message(self, request: web.Request) -> web.Response:
         channel_id = request.match_info["channel"]
         body = await request.json()
+        hold = self.holds.pop(0) if self.holds else None
+        if hold is not None and hold.stage == "before" and not await hold.park(request):
+            return self._json({"message": "client gone", "code": 0}, 500)  # not created
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
             seen = self._nonces.get((channel_id, str(nonce)))
@@ -228,6 +240,9 @@ class FakeDiscord:
         if nonce is not None:
             self._nonces[(channel_id, str(nonce))] = message
         self.messages.setdefault(channel_id, []).append(message)
+        if hold is not None and hold.stage == "after":
+            await self._notify()
+            await hold.park(request)  # created; the answer waits (the client may die)
         return self._json(message)
 
     async def _callback(self, request: web.Request) -> web.Response:

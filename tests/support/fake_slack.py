@@ -11,7 +11,8 @@ One aiohttp app on an ephemeral port:
   `slash_commands` envelope, and the client's acks are recorded in `acks`.
 Every HTTP request is recorded (method, path, headers, parsed JSON or form body, time);
 `wait_for` waits on a condition instead of sleeping; `fail_next` queues injected answers per
-API method (`ok:false` errors, HTTP 429 with `Retry-After`).
+API method (`ok:false` errors, HTTP 429 with `Retry-After`); `hold_next` parks the next
+`chat.postMessage` before or after it creates the message (crash tests, tests/support/hold.py).
 
 See /work/shared/HARNESS.md. Signed requests are computed with `hmac` here, not with
 slack_sdk, so the verifier under test is really exercised.
@@ -31,6 +32,8 @@ from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import WSMsgType, web
+
+from tests.support.hold import Hold
 
 BOT_TOKEN = "xoxb-1234-5678-SECRETbot"
 APP_TOKEN = "xapp-1-A111-2222-SECRETapp"
@@ -85,6 +88,7 @@ class FakeSlack:
         self.acks: list[dict[str, Any]] = []
         self.injected: dict[str, list[Injected]] = {}
         self.injected_at: dict[tuple[str, int], Injected] = {}
+        self.holds: list[Hold] = []
         self.users: dict[str, dict[str, Any]] = {
             MEMBER_ID: {"id": MEMBER_ID, "is_admin": False, "is_owner": False,
                         "locale": "en-US"},
@@ -169,6 +173,11 @@ class FakeSlack:
         """Answer the `number`-th call (1-based, counting every call) to `method` so."""
         self.injected_at[(method, number)] = answer
 
+    def hold_next(self, hold: Hold) -> Hold:
+        """Park the next `chat.postMessage` (then the one after, for each further hold)."""
+        self.holds.append(hold)
+        return hold
+
     # --- Web API ---------------------------------------------------------------------------
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -186,10 +195,16 @@ class FakeSlack:
                                       "team": "Fake", "user": "newsbot", "team_id": TEAM_ID,
                                       "user_id": "U0BOT", "bot_id": "B0BOT"})
         if method == "chat.postMessage":
+            hold = self.holds.pop(0) if self.holds else None
+            if hold is not None and hold.stage == "before" and not await hold.park(request):
+                return web.json_response({"ok": False, "error": "client_gone"})  # not posted
             channel = str(body.get("channel"))
             ts = f"1700000000.{next(self._ts):06d}"
             message = {**body, "ts": ts}
             self.messages.setdefault(channel, []).append(message)
+            if hold is not None and hold.stage == "after":
+                await self._notify()
+                await hold.park(request)  # posted; the answer waits (the client may die)
             return web.json_response({"ok": True, "channel": channel, "ts": ts,
                                       "message": message})
         if method == "users.info":

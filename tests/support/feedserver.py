@@ -1,5 +1,6 @@
 """A feed server on 127.0.0.1 (ephemeral port) in the test's event loop: each path serves an
-RSS body the test swaps, or a status the test sets (410, 500, …), and counts its requests."""
+RSS body the test swaps, or a status the test sets (410, 500, …; a 3xx with `location`), and
+counts its requests."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ class FeedPath:
     status: int = 200
     etag: int = 1
     hits: int = 0
+    location: str | None = None  # sent with a 3xx status
 
     def publish(self, body: bytes) -> None:
         self.body = body
@@ -40,7 +42,8 @@ class FeedServer:
             return web.Response(status=404)
         path.hits += 1
         if path.status != 200:
-            return web.Response(status=path.status)
+            headers = {"Location": path.location} if path.location else None
+            return web.Response(status=path.status, headers=headers)
         etag = f'"{path.etag}"'
         if request.headers.get("If-None-Match") == etag:
             return web.Response(status=304)

@@ -1,0 +1,311 @@
+"""Feed queries, mixed into `SqlStore`: the feed list, due feeds and their claims, polls
+recorded with their outbox rows in one transaction, and the health state (failures, pauses).
+
+A disabled feed with a next poll time is *paused* (after repeated failures) and probed at that
+time; without one it is stopped for good (410 Gone) and never polled again.
+
+A feed that moved (permanent redirects, `bot.core.redirects`) keeps its former URLs in
+`feed_moves`: the config file may still name one, and must find the moved feed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import fields
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.models import Article, Channel, FeedState, Match
+from bot.core.routing import Route
+from bot.store.base import StoreBase, channel_value, feed_state
+from bot.store.schema import AuditRow, ChannelRow, DeliveryRow, EntryRow, FeedMoveRow, FeedRow
+
+FEED_LEASE_S = 300.0  # longer than any poll: a fetch's total deadline plus the write
+
+MoveOutcome = Literal["moved", "duplicate", "missing"]
+
+
+class FeedQueries(StoreBase):
+    """Mixin for `SqlStore`: feeds, their polls and their health."""
+
+    async def upsert_feed(self, url: str, *, interval_s: int, now: datetime) -> FeedState:
+        async with self._tx() as s:
+            row = await _feed_by_url(s, url)
+            if row is None:
+                row = FeedRow(url=url, interval_s=interval_s, created_at=now, next_poll_at=now,
+                              title="", error_count=0, baselined=False)
+                s.add(row)
+            else:
+                row.interval_s = interval_s
+            await s.flush()
+            return feed_state(row)
+
+    async def remove_feed(self, url: str) -> bool:
+        async with self._tx() as s:
+            result = await s.execute(delete(FeedRow).where(FeedRow.url == url))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def list_feeds(self) -> list[FeedState]:
+        async with self._tx() as s:
+            rows = (await s.execute(select(FeedRow).order_by(FeedRow.id))).scalars()
+            return [feed_state(r) for r in rows]
+
+    async def due_feeds(self, now: datetime, *, force: bool = False, limit: int = 500,
+                        owner: str | None = None, lease_s: float = FEED_LEASE_S
+                        ) -> list[FeedState]:
+        """Enabled feeds whose poll is due (all of them with `force`). With `owner`, they are
+        claimed: see `_claim_feeds`."""
+        query = select(FeedRow).where(FeedRow.disabled_reason.is_(None))
+        if not force:
+            query = query.where(FeedRow.next_poll_at.is_(None) | (FeedRow.next_poll_at <= now))
+        return await self._claim_feeds(query.order_by(FeedRow.next_poll_at).limit(limit),
+                                       now=now, owner=owner, lease_s=lease_s)
+
+    async def _claim_feeds(self, query: Any, *, now: datetime, owner: str | None,
+                           lease_s: float) -> list[FeedState]:
+        """Rows of `query`; with `owner`, locked (other workers skip them: SKIP LOCKED on
+        PostgreSQL; SQLite has one writer anyway) and their next poll pushed `lease_s` ahead.
+        The poll's outcome then sets the real next poll; if the worker dies first, the feed
+        is simply due again when the lease runs out: nothing to clean up."""
+        async with self._tx() as s:
+            if owner is not None:
+                query = query.with_for_update(skip_locked=True)
+            rows = list((await s.execute(query)).scalars())
+            # as claimed: `next_poll_at` is when each fell due (`release_feeds` puts it back)
+            states = [feed_state(r) for r in rows]
+            if owner is not None and rows:
+                until = now + timedelta(seconds=lease_s)
+                await s.execute(update(FeedRow).where(FeedRow.id.in_([r.id for r in rows]))
+                                .values(next_poll_at=until, lease_owner=owner[:100],
+                                        lease_until=until))
+            return states
+
+    async def release_feeds(self, feeds: Sequence[FeedState], *, owner: str) -> None:
+        """Give back claims this worker will not poll now (as `due_feeds` returned them): each
+        feed is due again when it was due before, keeping its place in the queue, for any
+        worker. Claims that are no longer this worker's are left alone."""
+        if not feeds:
+            return
+        async with self._tx() as s:
+            for feed in feeds:
+                await s.execute(update(FeedRow).where(
+                    FeedRow.id == feed.id, FeedRow.lease_owner == owner[:100],
+                ).values(next_poll_at=feed.next_poll_at, lease_owner=None, lease_until=None))
+
+    async def known_uids(self, feed_id: int, uids: Iterable[str]) -> set[str]:
+        wanted = list(set(uids))
+        found: set[str] = set()
+        async with self._tx() as s:
+            for start in range(0, len(wanted), 500):  # stay below SQLite's variable limit
+                chunk = wanted[start:start + 500]
+                rows = await s.execute(
+                    select(EntryRow.uid).where(EntryRow.feed_id == feed_id, EntryRow.uid.in_(chunk))
+                )
+                found.update(rows.scalars())
+        return found
+
+    async def known_stories(self, feed_id: int, articles: Sequence[Article]) -> set[str]:
+        """Uids among `articles` whose content (title and text, `content_hash`) this feed
+        already had under another id: feeds that rotate their GUIDs. Links are not used:
+        some feeds give every entry the same link, and that must not hide new stories."""
+        hashes = list({a.content_hash for a in articles if a.content_hash})
+        seen: set[str] = set()
+        async with self._tx() as s:
+            for start in range(0, len(hashes), 500):
+                rows = await s.execute(select(EntryRow.content_hash).where(
+                    EntryRow.feed_id == feed_id,
+                    EntryRow.content_hash.in_(hashes[start:start + 500])))
+                seen.update(rows.scalars())
+        return {a.uid for a in articles if a.content_hash in seen}
+
+    async def record_poll(
+        self,
+        feed_id: int,
+        *,
+        now: datetime,
+        articles: Sequence[Article],
+        routes: Sequence[Route],
+        etag: str | None,
+        last_modified: str | None,
+        title: str,
+        next_poll_at: datetime,
+        body_hash: str | None = None,
+    ) -> int:
+        """Store new entries and their outbox rows in one transaction; returns entries added.
+
+        Entries already present (a concurrent poll) are skipped together with their routes,
+        so an article is routed at most once per channel.
+        """
+        async with self._tx() as s:
+            existing = set((await s.execute(
+                select(EntryRow.uid).where(EntryRow.feed_id == feed_id,
+                                           EntryRow.uid.in_([a.uid for a in articles]))
+            )).scalars()) if articles else set()
+            fresh: dict[str, Article] = {}
+            for article in articles:
+                if article.uid not in existing:
+                    fresh.setdefault(article.uid, article)
+            if fresh:
+                # one executemany (pipelined by psycopg), not a flush per entry; no RETURNING:
+                # a multi-row VALUES statement costs more to build and parse than the rows
+                # (bench/pipeline.py)
+                await s.execute(insert(EntryRow), [
+                    {"feed_id": feed_id, "uid": a.uid, "title": a.title, "link": a.link,
+                     "published": a.published, "text": a.text, "lang": a.lang,
+                     "content_hash": a.content_hash, "seen_at": now,
+                     "description": a.description} for a in fresh.values()])
+            routed = {route.article_uid for route in routes if route.article_uid in fresh}
+            ids: dict[str, int] = {}
+            if routed:  # the ids only of entries that go to the outbox (most match nothing)
+                found = await s.execute(select(EntryRow.uid, EntryRow.id).where(
+                    EntryRow.feed_id == feed_id, EntryRow.uid.in_(routed)))
+                ids = {uid: entry_id for uid, entry_id in found}
+            outbox = [{"channel_id": route.channel_id, "entry_id": ids[route.article_uid],
+                       "matches": [_match_value(m) for m in route.matches],
+                       "status": "pending", "attempts": 0, "created_at": now}
+                      for route in routes if route.article_uid in ids]
+            if outbox:
+                await s.execute(insert(DeliveryRow), outbox)
+            await s.execute(update(FeedRow).where(FeedRow.id == feed_id).values(
+                etag=etag, last_modified=last_modified, title=title or FeedRow.title,
+                next_poll_at=next_poll_at, last_polled_at=now, error_count=0, last_error=None,
+                baselined=True, body_hash=body_hash,
+            ))
+            return len(fresh)
+
+    async def record_not_modified(self, feed_id: int, *, now: datetime, next_poll_at: datetime,
+                                  validators: tuple[str | None, str | None] | None = None
+                                  ) -> None:
+        """A poll that found nothing new (304, or the same body again); `validators` are a
+        200's new (etag, last_modified), kept for the next conditional request."""
+        values: dict[str, Any] = {"next_poll_at": next_poll_at, "last_polled_at": now,
+                                  "error_count": 0, "last_error": None}
+        if validators is not None:
+            values["etag"], values["last_modified"] = validators
+        async with self._tx() as s:
+            await s.execute(update(FeedRow).where(FeedRow.id == feed_id).values(**values))
+
+    async def record_feed_failure(
+        self, feed_id: int, *, now: datetime, error: str, next_poll_at: datetime | None,
+        disable: str | None = None,
+    ) -> bool:
+        """Count a failed poll and set the next poll (None: never again). With `disable`, the
+        feed is disabled for that reason. True only when this call disabled a feed that was
+        enabled: the transition channels are told about, exactly once however many workers
+        race (the conditional UPDATE lets one of them win)."""
+        async with self._tx() as s:
+            await s.execute(update(FeedRow).where(FeedRow.id == feed_id).values(
+                error_count=FeedRow.error_count + 1, last_error=error[:500], last_polled_at=now,
+                next_poll_at=next_poll_at))
+            if disable is None:
+                return False
+            reason = disable[:500]
+            won = await s.execute(update(FeedRow).where(
+                FeedRow.id == feed_id, FeedRow.disabled_reason.is_(None),
+            ).values(disabled_reason=reason))
+            if won.rowcount:  # type: ignore[attr-defined]
+                return True
+            await s.execute(update(FeedRow).where(FeedRow.id == feed_id)
+                            .values(disabled_reason=reason))  # e.g. paused → gone
+            return False
+
+    async def reenable_feed(self, feed_id: int) -> bool:
+        """Enable a paused feed whose probe worked; True when this call did (the recovery to
+        announce, once)."""
+        async with self._tx() as s:
+            result = await s.execute(update(FeedRow).where(
+                FeedRow.id == feed_id, FeedRow.disabled_reason.is_not(None),
+            ).values(disabled_reason=None))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def due_paused_feeds(self, now: datetime, *, limit: int = 100,
+                               owner: str | None = None, lease_s: float = FEED_LEASE_S
+                               ) -> list[FeedState]:
+        """Paused feeds whose probe is due (claimed with `owner`, as in `due_feeds`)."""
+        query = (select(FeedRow).where(FeedRow.disabled_reason.is_not(None),
+                                       FeedRow.next_poll_at.is_not(None),
+                                       FeedRow.next_poll_at <= now)
+                 .order_by(FeedRow.next_poll_at).limit(limit))
+        return await self._claim_feeds(query, now=now, owner=owner, lease_s=lease_s)
+
+    async def channels_fed_by(self, feed_id: int, *, since: datetime) -> list[Channel]:
+        """Channels that were routed a story of this feed (sent or still queued) since
+        `since`: the audience of the feed's health notices."""
+        fed = (select(DeliveryRow.channel_id)
+               .join(EntryRow, EntryRow.id == DeliveryRow.entry_id)
+               .where(EntryRow.feed_id == feed_id, DeliveryRow.created_at >= since))
+        async with self._tx() as s:
+            rows = (await s.execute(select(ChannelRow).where(ChannelRow.id.in_(fed))
+                                    .order_by(ChannelRow.id))).scalars().all()
+            return [await channel_value(s, r) for r in rows]
+
+    # --- permanent redirects (bot.core.redirects) -------------------------------------------
+
+    async def note_redirect(self, feed_id: int, *, url: str | None, polls: int) -> None:
+        """Remember the permanent redirect seen on the last `polls` good polls (None: none)."""
+        async with self._tx() as s:
+            await s.execute(update(FeedRow).where(FeedRow.id == feed_id)
+                            .values(redirect_url=url, redirect_polls=polls))
+
+    async def move_feed(self, feed_id: int, new_url: str, *, now: datetime, polls: int
+                        ) -> MoveOutcome:
+        """Give the feed its new URL, keep the old one as an alias, and write it to the audit
+        log, in one transaction. When another feed already has `new_url`, this one is
+        disabled instead ("duplicate"): both would carry the same stories twice. Its entries
+        and queued deliveries stay; an admin can remove it."""
+        for attempt in (1, 2):
+            try:
+                async with self._tx() as s:
+                    return await _move(s, feed_id, new_url, now=now, polls=polls)
+            except IntegrityError:  # the URL was added meanwhile: now it is a duplicate
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+
+_MATCH_FIELDS = tuple(f.name for f in fields(Match))
+
+
+def _match_value(match: Match) -> dict[str, Any]:
+    """`asdict` without its deep copies (the fields are plain values): a hot path."""
+    return {name: getattr(match, name) for name in _MATCH_FIELDS}
+
+
+async def _feed_by_url(s: AsyncSession, url: str) -> FeedRow | None:
+    """The feed with this URL, or the one that moved away from it."""
+    row = (await s.execute(select(FeedRow).where(FeedRow.url == url))).scalar_one_or_none()
+    if row is not None:
+        return row
+    moved = (await s.execute(select(FeedMoveRow.feed_id).where(FeedMoveRow.old_url == url))
+             ).scalar_one_or_none()
+    return None if moved is None else await s.get(FeedRow, moved)
+
+
+async def _move(s: AsyncSession, feed_id: int, new_url: str, *, now: datetime, polls: int
+                ) -> MoveOutcome:
+    row = await s.get(FeedRow, feed_id)
+    if row is None:
+        return "missing"  # removed while it was polled
+    old_url = row.url
+    row.redirect_url, row.redirect_polls = None, 0
+    other = (await s.execute(select(FeedRow.id).where(FeedRow.url == new_url))).scalar()
+    why = f"HTTP 301/308 on {polls} polls in a row"
+    if other is not None:
+        row.disabled_reason = f"moved to {new_url} ({why}), already polled as feed #{other}"[:500]
+        row.next_poll_at = None  # stopped, not paused: never probed again
+        outcome: MoveOutcome = "duplicate"
+        detail = f"moved to {new_url}, already polled as feed #{other}: this feed is disabled"
+    else:
+        # an alias for the new URL would shadow nothing now; the old one joins them
+        await s.execute(delete(FeedMoveRow).where(FeedMoveRow.old_url.in_([old_url, new_url])))
+        row.url = new_url
+        s.add(FeedMoveRow(old_url=old_url, feed_id=feed_id, moved_at=now))
+        outcome, detail = "moved", f"now {new_url} ({why})"
+    s.add(AuditRow(at=now, platform="newsbot", channel="poller", user_id="-",
+                   action="feed.move", target=old_url, detail=detail[:2000], outcome="ok"))
+    await s.flush()
+    return outcome
