@@ -185,13 +185,15 @@ _MOVE = re.compile(
 
 _MOVE_START = frozenset("(+-\u2212\u2013\u00b1")
 _MOVE_FIRST = _MOVE_START | frozenset(" \t\u00a0)")
+# the second character of a move: "( -3 %)", " (+1 %)", "+5%", "-0,8 Prozent"; or the end
+_MOVE_NEXT = _MOVE_FIRST | frozenset("0123456789") | {""}
 
 
 def move_after(text: str, end: int) -> float | None:
     """The signed percent move written right after `end`, or None."""
     # a move starts, after blanks and perhaps a ")", with "(" or a sign: test that first,
     # and before that the very next character (a name is mostly followed by a word)
-    if text[end : end + 1] not in _MOVE_FIRST:
+    if text[end : end + 1] not in _MOVE_FIRST or text[end + 1 : end + 2] not in _MOVE_NEXT:
         return None
     if text[end : end + 12].lstrip(" \t\u00a0)")[:1] not in _MOVE_START:
         return None
