@@ -82,6 +82,16 @@ class Db:
             routed = c.execute(select(func.count()).select_from(DeliveryRow)).scalar_one()
             return int(entries), int(routed)
 
+    def unpolled(self, since: datetime) -> list[dict[str, Any]]:
+        """What the database says about feeds a pass has not polled (for the report)."""
+        with self.engine.connect() as c:
+            rows = c.execute(select(FeedRow.url, FeedRow.next_poll_at, FeedRow.lease_owner,
+                                    FeedRow.last_polled_at, FeedRow.last_error,
+                                    FeedRow.disabled_reason)
+                             .where((FeedRow.last_polled_at < since)
+                                    | FeedRow.last_polled_at.is_(None)).limit(5))
+            return [dict(r._mapping) for r in rows]
+
     def backend_pids(self) -> list[int]:
         if not self.postgres:
             return []
@@ -129,6 +139,7 @@ class Run:
     fast: bool
     passes: dict[str, Pass] = field(default_factory=dict)
     rss_mb: list[float] = field(default_factory=list)
+    idle: float = 0.0  # share of a core one idle worker uses (its ticks)
     error: str | None = None
 
 
@@ -159,16 +170,29 @@ class Workers:
                 return f"worker {i} exited with {p.returncode}: {tail}"
         return None
 
-    def wait_idle(self, *, window: float = 0.5, limit: float = 0.2, timeout: float = 60) -> None:
+    def log_tails(self, size: int = 600) -> str:
+        tails = []
+        for i in range(len(self.procs)):
+            lines = (self.logs / f"worker{i}.log").read_text(errors="replace").splitlines()
+            # the failing feeds the server serves on purpose warn every pass: not news
+            text = "\n".join(ln for ln in lines if " failed: HTTP " not in ln)
+            tails.append(f"worker {i} log: {text[-size:] or '(empty)'}")
+        return "; ".join(tails)
+
+    def wait_idle(self, *, window: float = 0.5, limit: float = 0.2, timeout: float = 60
+                  ) -> float:
         """Until every worker used under `limit` of a core over two windows in a row:
-        started, config synced, first pass done (their startup stays out of the figures)."""
-        calm = 0
+        started, config synced, first pass done (their startup stays out of the figures).
+        Returns the share of a core an idle worker used then (its ticks)."""
+        calm, idle = 0, 0.0
         deadline = time.monotonic() + timeout
         while calm < 2 and time.monotonic() < deadline:
             before = [cpu_s(p.pid) for p in self.procs]
             time.sleep(window)
-            busy = max(cpu_s(p.pid) - b for p, b in zip(self.procs, before, strict=True))
-            calm = calm + 1 if busy < limit * window else 0
+            used = [cpu_s(p.pid) - b for p, b in zip(self.procs, before, strict=True)]
+            calm = calm + 1 if max(used) < limit * window else 0
+            idle = sum(used) / len(used) / window
+        return idle
 
     def stop(self) -> list[float]:
         """SIGTERM, reap with wait4; peak RSS (MB) per worker."""
@@ -194,7 +218,8 @@ def measure_pass(db: Db, workers: Workers, server_pid: int, *, timeout: float) -
             raise RuntimeError(problem)
         if time.perf_counter() - began > timeout:
             raise RuntimeError(f"only {db.polled_since(since)} of {expected} feeds polled "
-                               f"after {timeout:g} s")
+                               f"after {timeout:g} s; not polled: {db.unpolled(since)}; "
+                               f"{workers.log_tails()}")
         time.sleep(0.02)
     wall = time.perf_counter() - began
     cpu, backends1, server = workers.cpu() - cpu0, backend_cpu(db), cpu_s(server_pid) - server0
@@ -213,7 +238,7 @@ def run_workers(label: str, url: str, count: int, *, fast: bool, role: str, conf
     env = {**os.environ, "NEWSBOT_DATABASE_URL": url, "NEWSBOT_CONFIG": str(config),
            "NEWSBOT_FETCH_ALLOW_NETWORKS": "127.0.0.0/8", "NEWSBOT_ADAPTERS": "console",
            "NEWSBOT_POLL_TICK_S": str(args.tick), "NEWSBOT_FAST_PARSE": str(fast).lower(),
-           "NEWSBOT_LOG_LEVEL": "ERROR", "PYTHONPATH": str(ROOT)}
+           "NEWSBOT_LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
     logs = folder / label.replace(" ", "_").replace(",", "")
     logs.mkdir()
     workers = Workers(count, env=env, role=role, logs=logs)
@@ -226,7 +251,7 @@ def run_workers(label: str, url: str, count: int, *, fast: bool, role: str, conf
                 raise RuntimeError(f"start-up and the first (baseline) pass took over "
                                    f"{args.timeout * 2:g} s")
             time.sleep(0.1)
-        workers.wait_idle()
+        run.idle = workers.wait_idle()
         # the changed pass only where the extrapolation needs it: one worker
         plan = [("new", 1, 1), ("changed", 2, 1)] if count == 1 else [("new", 1, 1)]
         for name, gen, repeat in [*plan, ("unchanged", plan[-1][1], args.repeat)]:

@@ -49,6 +49,7 @@ from bot.feed_moves import follow_redirect
 from bot.feeds.parse import parse_feed
 from bot.localize import articles_by_key, localize_digest
 from bot.ports import ChatAdapter, Clock, FeedFetcher, FetchResult, Summarizer
+from bot.store.feeds import UnchangedPoll
 from bot.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -181,14 +182,29 @@ class NewsService:
 
     async def _poll_batch(self, feeds: list[FeedState], routing: RoutingTable
                           ) -> list[PollOutcome]:
+        # the batch's unchanged polls are written together at its end: a transaction per
+        # feed cost more than the rest of an unchanged poll (bench/pipeline.py)
+        unchanged: list[UnchangedPoll] = []
+
         async def one(feed: FeedState) -> PollOutcome:
             async with self._limit:
                 try:
-                    return await self._poll_feed(feed, routing)
+                    return await self._poll_feed(feed, routing, unchanged)
                 except TransientError as exc:  # e.g. the database is locked: retry next tick
+                    # nothing recorded: polled again when the claim runs out
+                    log.warning("feed %s: poll not recorded: %s", feed.url, exc)
                     return PollOutcome(feed.url, "error", error=str(exc))
 
-        return list(await asyncio.gather(*(one(f) for f in feeds)))
+        outcomes = list(await asyncio.gather(*(one(f) for f in feeds)))
+        if not unchanged:
+            return outcomes
+        try:
+            await self._store.record_unchanged(unchanged)
+        except TransientError as exc:  # not recorded: polled again when their leases run out
+            lost = {poll.feed_id for poll in unchanged}
+            outcomes = [PollOutcome(o.url, "error", error=str(exc)) if f.id in lost else o
+                        for f, o in zip(feeds, outcomes, strict=True)]
+        return outcomes
 
     async def load_routing(self) -> RoutingTable:
         """The routing of the channels and watchlists as stored now; compiled again only
@@ -202,34 +218,39 @@ class NewsService:
                                                    reference=self._reference))
         return self._routing[1]
 
-    async def _poll_feed(self, feed: FeedState, routing: RoutingTable) -> PollOutcome:
+    async def _poll_feed(self, feed: FeedState, routing: RoutingTable,
+                         unchanged: list[UnchangedPoll] | None = None) -> PollOutcome:
         try:
             result = await self._fetcher.fetch(
                 feed.url, etag=feed.etag, last_modified=feed.last_modified)
         except FetchError as exc:
             return await self._record_error(feed, exc)
-        outcome = await self._use_fetched(feed, result, routing)
+        # an unchanged poll goes into the batch's `unchanged`, unless the feed also moves,
+        # resumes or is paused now: then it is written at once, before those changes
+        plain = (result.permanent_url is None and feed.redirect_url is None
+                 and feed.disabled_reason is None)
+        outcome = await self._use_fetched(feed, result, routing, unchanged if plain else None)
         if outcome.status in ("new", "unchanged", "not_modified"):
             # the target served the feed: a permanent redirect counts (bot.core.redirects)
             await follow_redirect(self._store, feed, result.permanent_url,
                                   now=self._clock.now())
         return outcome
 
-    async def _use_fetched(self, feed: FeedState, result: FetchResult, routing: RoutingTable
-                           ) -> PollOutcome:
+    async def _use_fetched(self, feed: FeedState, result: FetchResult, routing: RoutingTable,
+                           defer: list[UnchangedPoll] | None = None) -> PollOutcome:
         url = feed.url
         now = self._clock.now()
         if result.not_modified:
-            await self._store.record_not_modified(feed.id, now=now, next_poll_at=next_poll_at(
-                now, interval_s=feed.interval_s, max_age_s=result.max_age_s))
+            await self._record_unchanged(UnchangedPoll(feed.id, now, next_poll_at(
+                now, interval_s=feed.interval_s, max_age_s=result.max_age_s)), defer)
             return PollOutcome(url, "not_modified", transition=await self._recover(feed))
         body_hash = hashlib.sha256(result.body).hexdigest()
         if feed.baselined and body_hash == feed.body_hash:
             # a server without working validators sent the same bytes: nothing to parse
-            await self._store.record_not_modified(
-                feed.id, now=now, validators=(result.etag, result.last_modified),
+            await self._record_unchanged(UnchangedPoll(
+                feed.id, now, validators=(result.etag, result.last_modified),
                 next_poll_at=next_poll_at(now, interval_s=feed.interval_s,
-                                          max_age_s=result.max_age_s))
+                                          max_age_s=result.max_age_s)), defer)
             return PollOutcome(url, "unchanged", transition=await self._recover(feed))
         try:
             parsed = parse_feed(result.body, source=url, content_type=result.content_type,
@@ -256,6 +277,13 @@ class NewsService:
         )
         return PollOutcome(url, "new" if added else "unchanged", new_entries=added,
                            routed=len(routes), transition=await self._recover(feed))
+
+    async def _record_unchanged(self, poll: UnchangedPoll,
+                                defer: list[UnchangedPoll] | None) -> None:
+        if defer is None:
+            await self._store.record_unchanged([poll])
+        else:
+            defer.append(poll)
 
     async def _record_error(self, feed: FeedState, exc: FetchError | ParseError
                             ) -> PollOutcome:
