@@ -258,12 +258,11 @@ class NewsService:
         except ParseError as exc:
             return await self._record_error(feed, exc)
         articles = dedupe_within_feed(parsed.articles)
-        known = await self._store.known_uids(feed.id, (a.uid for a in articles))
-        new = [a for a in articles if a.uid not in known]
-        if new and feed.baselined:
-            # a new id for a story already here, word for word (rotating GUIDs): not news
-            repeated = await self._store.known_stories(feed.id, new)
-            new = [a for a in new if a.uid not in repeated]
+        # once baselined, a new id for a story already here, word for word (rotating
+        # GUIDs), is not news either
+        known, repeated = await self._store.known_entries(feed.id, articles,
+                                                          stories=feed.baselined)
+        new = [a for a in articles if a.uid not in known and a.uid not in repeated]
         if feed.baselined:
             deliverable: tuple[Article, ...] | list[Article] = new
         else:  # first poll: record the backlog as seen, deliver only the newest recent items

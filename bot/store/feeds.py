@@ -11,17 +11,24 @@ A feed that moved (permanent redirects, `bot.core.redirects`) keeps its former U
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
 
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.models import Article, Channel, FeedState, Match
+from bot.core.models import Article, Channel, FeedState
 from bot.core.routing import Route
 from bot.store.base import StoreBase, channel_value, feed_state
+from bot.store.polls import (
+    KNOWN_HASHES_PG,
+    KNOWN_UIDS_PG,
+    insert_poll,
+    insert_poll_pg,
+    select_known_pg,
+)
 from bot.store.schema import AuditRow, ChannelRow, DeliveryRow, EntryRow, FeedMoveRow, FeedRow
 
 FEED_LEASE_S = 300.0  # longer than any poll: a fetch's total deadline plus the write
@@ -108,24 +115,44 @@ class FeedQueries(StoreBase):
                 ).values(next_poll_at=feed.next_poll_at, lease_owner=None, lease_until=None))
 
     async def known_uids(self, feed_id: int, uids: Iterable[str]) -> set[str]:
-        wanted = list(set(uids))
-        found: set[str] = set()
         async with self._tx() as s:
-            for start in range(0, len(wanted), 500):  # stay below SQLite's variable limit
-                chunk = wanted[start:start + 500]
-                rows = await s.execute(
-                    select(EntryRow.uid).where(EntryRow.feed_id == feed_id, EntryRow.uid.in_(chunk))
-                )
-                found.update(rows.scalars())
-        return found
+            return await self._known_uids(s, feed_id, list(set(uids)))
 
     async def known_stories(self, feed_id: int, articles: Sequence[Article]) -> set[str]:
         """Uids among `articles` whose content (title and text, `content_hash`) this feed
         already had under another id: feeds that rotate their GUIDs. Links are not used:
         some feeds give every entry the same link, and that must not hide new stories."""
+        async with self._tx() as s:
+            return await self._known_stories(s, feed_id, articles)
+
+    async def known_entries(self, feed_id: int, articles: Sequence[Article], *, stories: bool
+                            ) -> tuple[set[str], set[str]]:
+        """A poll's dedupe in one transaction (not one per question): the uids among
+        `articles` this feed has (`known_uids`) and, with `stories`, those of the rest whose
+        content it has under another id (`known_stories`)."""
+        async with self._tx() as s:
+            known = await self._known_uids(s, feed_id, list({a.uid for a in articles}))
+            new = [a for a in articles if a.uid not in known]
+            repeated = await self._known_stories(s, feed_id, new) if stories and new else set()
+            return known, repeated
+
+    async def _known_uids(self, s: AsyncSession, feed_id: int, wanted: list[str]) -> set[str]:
+        if self.dialect == "postgresql":
+            return await select_known_pg(s, KNOWN_UIDS_PG, feed_id, wanted)
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):  # stay below SQLite's variable limit
+            rows = await s.execute(select(EntryRow.uid).where(
+                EntryRow.feed_id == feed_id, EntryRow.uid.in_(wanted[start:start + 500])))
+            found.update(rows.scalars())
+        return found
+
+    async def _known_stories(self, s: AsyncSession, feed_id: int, articles: Sequence[Article]
+                             ) -> set[str]:
         hashes = list({a.content_hash for a in articles if a.content_hash})
         seen: set[str] = set()
-        async with self._tx() as s:
+        if self.dialect == "postgresql":
+            seen = await select_known_pg(s, KNOWN_HASHES_PG, feed_id, hashes)
+        else:
             for start in range(0, len(hashes), 500):
                 rows = await s.execute(select(EntryRow.content_hash).where(
                     EntryRow.feed_id == feed_id,
@@ -152,41 +179,18 @@ class FeedQueries(StoreBase):
         so an article is routed at most once per channel.
         """
         async with self._tx() as s:
-            existing = set((await s.execute(
-                select(EntryRow.uid).where(EntryRow.feed_id == feed_id,
-                                           EntryRow.uid.in_([a.uid for a in articles]))
-            )).scalars()) if articles else set()
-            fresh: dict[str, Article] = {}
-            for article in articles:
-                if article.uid not in existing:
-                    fresh.setdefault(article.uid, article)
-            if fresh:
-                # one executemany (pipelined by psycopg), not a flush per entry; no RETURNING:
-                # a multi-row VALUES statement costs more to build and parse than the rows
-                # (bench/pipeline.py)
-                await s.execute(insert(EntryRow), [
-                    {"feed_id": feed_id, "uid": a.uid, "title": a.title, "link": a.link,
-                     "published": a.published, "text": a.text, "lang": a.lang,
-                     "content_hash": a.content_hash, "seen_at": now,
-                     "description": a.description} for a in fresh.values()])
-            routed = {route.article_uid for route in routes if route.article_uid in fresh}
-            ids: dict[str, int] = {}
-            if routed:  # the ids only of entries that go to the outbox (most match nothing)
-                found = await s.execute(select(EntryRow.uid, EntryRow.id).where(
-                    EntryRow.feed_id == feed_id, EntryRow.uid.in_(routed)))
-                ids = {uid: entry_id for uid, entry_id in found}
-            outbox = [{"channel_id": route.channel_id, "entry_id": ids[route.article_uid],
-                       "matches": [_match_value(m) for m in route.matches],
-                       "status": "pending", "attempts": 0, "created_at": now}
-                      for route in routes if route.article_uid in ids]
-            if outbox:
-                await s.execute(insert(DeliveryRow), outbox)
+            if self.dialect == "postgresql":
+                added = await insert_poll_pg(s, feed_id, now=now, articles=articles,
+                                             routes=routes)
+            else:
+                added = await insert_poll(s, feed_id, now=now, articles=articles,
+                                          routes=routes)
             await s.execute(update(FeedRow).where(FeedRow.id == feed_id).values(
                 etag=etag, last_modified=last_modified, title=title or FeedRow.title,
                 next_poll_at=next_poll_at, last_polled_at=now, error_count=0, last_error=None,
                 baselined=True, body_hash=body_hash,
             ))
-            return len(fresh)
+            return added
 
     async def record_not_modified(self, feed_id: int, *, now: datetime, next_poll_at: datetime,
                                   validators: tuple[str | None, str | None] | None = None
@@ -295,14 +299,6 @@ class FeedQueries(StoreBase):
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
-
-
-_MATCH_FIELDS = tuple(f.name for f in fields(Match))
-
-
-def _match_value(match: Match) -> dict[str, Any]:
-    """`asdict` without its deep copies (the fields are plain values): a hot path."""
-    return {name: getattr(match, name) for name in _MATCH_FIELDS}
 
 
 async def _feed_by_url(s: AsyncSession, url: str) -> FeedRow | None:

@@ -1,0 +1,126 @@
+"""The write of a poll's entries and outbox rows (bot/store/polls.py): on PostgreSQL one
+statement with an array per column, elsewhere the portable form. Both must store every
+value as given (NULLs, quotes, braces, backslashes, non-ASCII, times) and route only the
+entries this poll stored. SQLite always, PostgreSQL when reachable."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy.exc import StatementError
+
+from bot.core.models import Article, ChannelRef, Match
+from bot.core.routing import Route
+from bot.store.sql import SqlStore
+
+NOW = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
+AI = Match("AI", "keyword", 'KI "Modelle"', "text", 4, 6)
+SNOW = Match("SNOW", "ticker", "$SNOW", "title", 0, 5, move=-3.37, via="cashtag")
+
+
+def article(uid: str, **changes: object) -> Article:
+    base = Article(uid=uid, title=f"Meldung {uid}", link=f"https://example.org/{uid}",
+                   published=NOW - timedelta(minutes=5), text=f"Text {uid}", lang="de",
+                   feed_title="Beispiel", content_hash=f"h-{uid}", description="")
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+ODD = 'Ä "quoted" {braces}, back\\slash, NULL, comma; \'single\' \n newline 🙂'
+CASES = [
+    ("plain", [article("a"), article("b")]),
+    ("nulls", [article("a", link=None, published=None, lang=None),
+               article("b", link=None, published=None, lang=None)]),
+    ("some-nulls", [article("a", link=None), article("b", published=None)]),
+    ("odd-text", [article(ODD, title=ODD, text=ODD, description=ODD, link=f"https://x/{ODD}",
+                          content_hash="h-odd")]),
+    ("empty-strings", [article("", title="", text="", content_hash="", description="")]),
+    ("other-zone", [article("a", published=datetime(2026, 11, 29, 11, 0,
+                                                    tzinfo=timezone(timedelta(hours=2))))]),
+]
+
+
+@pytest.mark.parametrize("articles", [c[1] for c in CASES], ids=[c[0] for c in CASES])
+async def test_record_poll_stores_values_as_given(store: SqlStore,
+                                                  articles: list[Article]) -> None:
+    feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
+    channel = await store.ensure_channel(ChannelRef("console", "one"), now=NOW)
+    routes = [Route(channel.id, a.uid, (AI, SNOW)) for a in articles]
+    added = await store.record_poll(feed.id, now=NOW, articles=articles, routes=routes,
+                                    etag=None, last_modified=None, title="T", next_poll_at=NOW)
+    assert added == len(articles)
+    items = await store.claim_deliveries(channel.id, owner="w", now=NOW)
+    assert [i.matches for i in items] == [(AI, SNOW)] * len(articles)
+    assert [i.created_at for i in items] == [NOW] * len(articles)
+    got = [i.article for i in items]
+    want = [replace(a, feed_title="T",
+                    published=None if a.published is None else a.published.astimezone(UTC))
+            for a in articles]
+    assert got == want
+
+
+async def test_record_poll_keeps_the_first_of_a_repeated_uid_and_routes_it_once(
+        store: SqlStore) -> None:
+    feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
+    channel = await store.ensure_channel(ChannelRef("console", "one"), now=NOW)
+    twice = [article("a", title="first"), article("a", title="second"), article("b")]
+    added = await store.record_poll(
+        feed.id, now=NOW, articles=twice, routes=[Route(channel.id, "b", (AI,)),
+                                                  Route(channel.id, "a", (SNOW,))],
+        etag=None, last_modified=None, title="T", next_poll_at=NOW)
+    assert added == 2
+    items = await store.claim_deliveries(channel.id, owner="w", now=NOW)
+    # outbox rows in the order of the routes (claimed by id)
+    assert [(i.article.uid, i.article.title, i.matches) for i in items] == [
+        ("b", "Meldung b", (AI,)), ("a", "first", (SNOW,))]
+
+
+async def test_record_poll_without_routes_or_entries_still_records_the_poll(
+        store: SqlStore) -> None:
+    feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
+    later = NOW + timedelta(minutes=10)
+    assert await store.record_poll(feed.id, now=NOW, articles=[article("a")], routes=[],
+                                   etag='"e1"', last_modified=None, title="T",
+                                   next_poll_at=later) == 1
+    assert await store.record_poll(feed.id, now=NOW, articles=[], routes=[], etag='"e2"',
+                                   last_modified=None, title="", next_poll_at=later) == 0
+    [state] = await store.list_feeds()
+    assert (state.etag, state.title, state.next_poll_at, state.baselined) == (
+        '"e2"', "T", later, True)
+    assert await store.channels_with_pending() == []
+
+
+async def test_record_poll_refuses_a_naive_time(store: SqlStore) -> None:
+    feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
+    naive = article("a", published=datetime(2026, 11, 29, 9, 0))
+    # a bug in the caller, not a database failure: never retried as a StoreError
+    with pytest.raises((ValueError, StatementError), match="naive"):
+        await store.record_poll(feed.id, now=NOW, articles=[naive], routes=[], etag=None,
+                                last_modified=None, title="T", next_poll_at=NOW)
+
+
+@pytest.mark.parametrize(("incoming", "stories", "known", "repeated"), [
+    (["a", "b"], True, {"a"}, set()),
+    (["a", "rotated-b"], True, {"a"}, {"rotated-b"}),
+    (["a", "rotated-b"], False, {"a"}, set()),
+    (["a", "a"], True, {"a"}, set()),
+    (["new"], True, set(), set()),
+    ([], True, set(), set()),
+], ids=["known-and-new", "rotated-guid", "rotated-not-baselined", "repeated-known",
+        "all-new", "empty"])
+async def test_known_entries_answers_a_polls_dedupe(
+        store: SqlStore, incoming: list[str], stories: bool, known: set[str],
+        repeated: set[str]) -> None:
+    feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
+    await store.record_poll(feed.id, now=NOW, articles=[article("a"), article("c")],
+                            routes=[], etag=None, last_modified=None, title="T",
+                            next_poll_at=NOW)
+    # "rotated-b" carries stored entry c's content under a new id; "b" and "new" are new
+    hashes = {"rotated-b": "h-c"}
+    articles = [article(uid, content_hash=hashes.get(uid, f"h-{uid}")) for uid in incoming]
+    assert await store.known_entries(feed.id, articles, stories=stories) == (known, repeated)
+    assert await store.known_uids(feed.id, incoming) == known
+    if stories:
+        fresh = [a for a in articles if a.uid not in known]
+        assert await store.known_stories(feed.id, fresh) == repeated
