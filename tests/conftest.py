@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -8,6 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.support.clock import FixedClock
+from tests.support.fake_discord import FakeDiscord
+from tests.support.fake_slack import FakeSlack
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -65,3 +68,21 @@ def store_url(request: pytest.FixtureRequest, db_url: str) -> str:
             pytest.fail(f"PostgreSQL is required under CI=true but unreachable: {exc}")
         pytest.skip(f"PostgreSQL unreachable: {type(exc).__name__}")
     return url
+
+
+@pytest.fixture
+async def fake_slack() -> AsyncIterator[FakeSlack]:
+    """The fake Slack Web API (and Socket Mode) on 127.0.0.1."""
+    server = FakeSlack()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+async def fake_discord() -> AsyncIterator[FakeDiscord]:
+    """The fake Discord REST API and gateway on 127.0.0.1."""
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.close()

@@ -16,7 +16,6 @@ already has). On SQLite the dead worker's file lock went with it: the restart is
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -56,22 +55,6 @@ CASES = [  # platform, stage, how often each story may show up in the channel
 ]
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
-async def discord() -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
 def story_counts(messages: list[dict[str, Any]]) -> list[int]:
     """How many messages carry each story (by its link)."""
     texts = [json.dumps(m) for m in messages]
@@ -81,12 +64,12 @@ def story_counts(messages: list[dict[str, Any]]) -> list[int]:
 @pytest.mark.parametrize(("platform", "stage", "copies"), CASES)
 async def test_worker_killed_mid_delivery_loses_nothing(
     platform: str, stage: Stage, copies: int, store_url: str, tmp_path: Path,
-    slack: FakeSlack, discord: FakeDiscord,
+    fake_slack: FakeSlack, fake_discord: FakeDiscord,
 ) -> None:
     now = datetime.now(UTC)
     items = [Item(title, guid=link, link=link, published=now - timedelta(minutes=n))
              for n, (title, link) in enumerate(zip(TITLES, LINKS, strict=True))]
-    fake: FakeSlack | FakeDiscord = slack if platform == "slack" else discord
+    fake: FakeSlack | FakeDiscord = fake_slack if platform == "slack" else fake_discord
     channel = SLACK_CHANNEL if platform == "slack" else DISCORD_CHANNEL
     hold = fake.hold_next(Hold(stage=stage))
     async with serve_feeds() as feeds:
@@ -96,8 +79,8 @@ async def test_worker_killed_mid_delivery_loses_nothing(
             feeds=[{"url": feeds.url("snow"), "interval": "1h"}],
             channels=[{"adapter": platform, "id": channel, "subscribe": ["SNOW"]}])
         env = worker_env(database_url=store_url, config=config,
-                         slack=slack if platform == "slack" else None,
-                         discord=discord if platform == "discord" else None,
+                         slack=fake_slack if platform == "slack" else None,
+                         discord=fake_discord if platform == "discord" else None,
                          poll_tick_s=0.2, deliver_tick_s=0.2, delivery_lease_s=LEASE_S,
                          feed_lease_s=LEASE_S, alert_max_per_hour=0)
         first = await start_worker(env, cwd=tmp_path, name="first")
@@ -125,5 +108,5 @@ async def test_worker_killed_mid_delivery_loses_nothing(
             assert await second.stop() == 0, second.output()[-3000:]
     assert "another newsbot scheduler" not in second.output()
     # one request from each worker (the first one's dropped or unanswered), and the stories
-    assert len(slack.posts() if platform == "slack" else discord.posts_to(channel)) == 2
+    assert len(fake_slack.posts() if platform == "slack" else fake_discord.posts_to(channel)) == 2
     assert story_counts(fake.messages.get(channel, [])) == [copies] * len(LINKS)

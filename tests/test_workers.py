@@ -213,14 +213,6 @@ def stuck(feeds: RotatingFeeds, db: Db, rounds: int) -> str:
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
 async def feeds() -> AsyncIterator[RotatingFeeds]:
     server = RotatingFeeds()
     await server.start()
@@ -230,7 +222,7 @@ async def feeds() -> AsyncIterator[RotatingFeeds]:
 
 @pytest.mark.parametrize("store_url", ["postgres"], indirect=True)
 async def test_three_workers_share_feeds_and_survive_kills(
-    store_url: str, tmp_path: Path, slack: FakeSlack, feeds: RotatingFeeds
+    store_url: str, tmp_path: Path, fake_slack: FakeSlack, feeds: RotatingFeeds
 ) -> None:
     config = write_config(
         tmp_path / "newsbot.yaml",
@@ -240,7 +232,7 @@ async def test_three_workers_share_feeds_and_survive_kills(
             {"key": f"TOPIC{c:02d}", "terms": [term(c)]} for c in range(CHANNELS)]}],
         channels=[{"adapter": "slack", "id": f"C{c:04d}", "subscribe": [f"TOPIC{c:02d}"]}
                   for c in range(CHANNELS)])
-    env = worker_env(database_url=store_url, config=config, slack=slack,
+    env = worker_env(database_url=store_url, config=config, slack=fake_slack,
                      poll_tick_s=0.25, deliver_tick_s=0.25, feed_lease_s=FEED_LEASE_S,
                      delivery_lease_s=DELIVERY_LEASE_S, alert_max_per_hour=0,
                      digest_max_items=100,
@@ -250,7 +242,7 @@ async def test_three_workers_share_feeds_and_survive_kills(
                      # the 200 loopback feeds stand in for feeds on many hosts
                      fetch_per_host=4)
     db = Db(store_url)
-    posts = Posts(slack)
+    posts = Posts(fake_slack)
     started = time.monotonic()
     marks: dict[str, float] = {}
     try:
@@ -275,7 +267,7 @@ async def test_three_workers_share_feeds_and_survive_kills(
             marks["round 2"] = time.monotonic() - started
 
             # round 3: park the next message before it is posted, kill its sender
-            hold = slack.hold_next(Hold(stage="before"))
+            hold = fake_slack.hold_next(Hold(stage="before"))
             await wait_until(hold.arrived.is_set, within_s=30, what="a round-3 post",
                              workers=survivors)
             assert hold.request is not None

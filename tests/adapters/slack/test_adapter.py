@@ -42,11 +42,8 @@ CHANNEL = ChannelRef("slack", CHANNEL_ID)
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.close()
+def fake(fake_slack: FakeSlack) -> FakeSlack:
+    return fake_slack
 
 
 def slack_settings(fake: FakeSlack, db_url: str, **extra: Any) -> Settings:

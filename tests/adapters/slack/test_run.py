@@ -11,7 +11,6 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -27,11 +26,8 @@ from tests.support.fake_slack import (
 
 
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeSlack]:
-    server = FakeSlack()
-    await server.start()
-    yield server
-    await server.close()
+def fake(fake_slack: FakeSlack) -> FakeSlack:
+    return fake_slack
 
 
 def free_port() -> int:
