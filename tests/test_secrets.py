@@ -40,6 +40,7 @@ from tests.support.fake_slack import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeS
 from tests.support.fake_slack import CHANNEL_ID as SLACK_CHANNEL
 from tests.support.feeds import Item, rss
 from tests.support.httpserver import Route, serve
+from tests.support.ports import free_port, wait_healthy
 
 LLM_KEY = "sk-live-key-SECRET-0123456789"
 DB_PASSWORD = "pg-SECRET-passw0rd"  # trust auth on the test server ignores it
@@ -69,21 +70,11 @@ def with_password(url: str) -> str:
     return make_url(url).set(password=DB_PASSWORD).render_as_string(hide_password=False)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
-async def fakes() -> AsyncIterator[tuple[FakeSlack, FakeDiscord, FakeOpenAI]]:
-    slack, discord = FakeSlack(), FakeDiscord()
-    await slack.start()
-    await discord.start()
+async def fakes(fake_slack: FakeSlack, fake_discord: FakeDiscord
+                ) -> AsyncIterator[tuple[FakeSlack, FakeDiscord, FakeOpenAI]]:
     async with fake_openai(FakeReply(content="Snowflake buys a start-up; no price.")) as llm:
-        yield slack, discord, llm
-    await discord.close()
-    await slack.close()
+        yield fake_slack, fake_discord, llm
 
 
 def environment(db_url: str, slack: FakeSlack, discord: FakeDiscord, llm: FakeOpenAI,
@@ -110,18 +101,6 @@ def environment(db_url: str, slack: FakeSlack, discord: FakeDiscord, llm: FakeOp
         "NEWSBOT_DELIVER_TICK_S": "1",
     })
     return env
-
-
-async def wait_healthy(url: str, within_s: float) -> None:
-    async with asyncio.timeout(within_s), aiohttp.ClientSession() as session:
-        while True:
-            try:
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
 
 
 async def slack_command(port: int, slack: FakeSlack, text: str) -> None:

@@ -9,7 +9,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 from pathlib import Path
 
@@ -23,17 +22,12 @@ from tests.support.fake_slack import (
     FakeSlack,
     signed_command,
 )
+from tests.support.ports import free_port, wait_healthy
 
 
 @pytest.fixture
 def fake(fake_slack: FakeSlack) -> FakeSlack:
     return fake_slack
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def env_for(fake: FakeSlack, tmp_path: Path, port: int) -> dict[str, str]:
@@ -50,18 +44,6 @@ def env_for(fake: FakeSlack, tmp_path: Path, port: int) -> dict[str, str]:
         "NEWSBOT_LOG_LEVEL": "DEBUG",
     })
     return env
-
-
-async def wait_healthy(url: str, within_s: float) -> None:
-    async with asyncio.timeout(within_s), aiohttp.ClientSession() as session:
-        while True:
-            try:
-                async with session.get(url) as response:
-                    if response.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.2)
 
 
 async def test_run_slack_http_subprocess_serves_answers_and_stops(
