@@ -15,6 +15,7 @@ from bot.core.models import Mode
 from tests.support.adapters import RecordingAdapter
 from tests.support.clock import FixedClock
 from tests.support.feeds import Item, rss
+from tests.support.ports import serve_app
 
 WATCHLIST = WatchlistConfig.model_validate({
     "name": "tech",
@@ -52,13 +53,8 @@ async def server() -> AsyncIterator[tuple[FeedServer, str]]:
     feeds = FeedServer()
     web_app = web.Application()
     web_app.router.add_get("/feed", feeds.handle)
-    runner = web.AppRunner(web_app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield feeds, f"http://127.0.0.1:{port}"
-    await runner.cleanup()
+    async with serve_app(web_app) as base:
+        yield feeds, base
 
 
 async def make_app(db_url: str, clock: FixedClock, base: str, *, mode: Mode = Mode.INSTANT,

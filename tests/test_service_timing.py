@@ -19,6 +19,7 @@ from bot.core.models import FeedState
 from bot.core.schedule import MAX_BACKOFF_S
 from tests.support.clock import FixedClock
 from tests.support.feeds import Item, rss
+from tests.support.ports import serve_app
 
 INTERVAL_S = 600  # the default "10m"
 BODY = rss([Item("Snowflake legt zu", guid="s1")])
@@ -53,14 +54,8 @@ async def server() -> AsyncIterator[Server]:
     state = Server()
     app = web.Application()
     app.router.add_get("/{name}", state.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    state.base = f"http://{host}:{port}"
-    yield state
-    await runner.cleanup()
+    async with serve_app(app) as state.base:
+        yield state
 
 
 async def make_app(db_url: str, clock: FixedClock, server: Server, *names: str) -> App:

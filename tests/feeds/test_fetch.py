@@ -17,6 +17,7 @@ from multidict import CIMultiDict, CIMultiDictProxy
 from bot.errors import FetchError
 from bot.feeds.fetch import HttpFetcher, cache_max_age, parse_retry_after
 from bot.feeds.guard import NetworkGuard
+from tests.support.ports import serve_app
 
 NOW = datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
@@ -113,15 +114,9 @@ def build_app(state: Server) -> web.Application:
 @pytest.fixture
 async def server() -> AsyncIterator[Server]:
     state = Server(base="")
-    runner = web.AppRunner(build_app(state))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    state.base = f"http://{host}:{port}"
-    yield state
-    state.release.set()  # let slow handlers finish so shutdown does not wait for them
-    await runner.cleanup()
+    async with serve_app(build_app(state)) as state.base:
+        yield state
+        state.release.set()  # let slow handlers finish so shutdown does not wait for them
 
 
 @pytest.fixture

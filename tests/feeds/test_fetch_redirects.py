@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.feeds.fetch import HttpFetcher
 from bot.feeds.guard import NetworkGuard
+from tests.support.ports import serve_app
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 ETAG = '"v1"'
@@ -37,13 +38,8 @@ async def base() -> AsyncIterator[str]:
     app = web.Application()
     app.router.add_get("/chain/{codes}/{step}", hop)
     app.router.add_get("/feed", feed)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    yield f"http://{host}:{port}"
-    await runner.cleanup()
+    async with serve_app(app) as base:
+        yield base
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from aiohttp import web
 
+from tests.support.ports import serve_app
+
 
 @dataclass
 class FeedPath:
@@ -56,13 +58,5 @@ async def serve_feeds() -> AsyncIterator[FeedServer]:
     server = FeedServer()
     app = web.Application()
     app.router.add_get("/{name}", server.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    server.base = f"http://{host}:{port}"
-    try:
+    async with serve_app(app) as server.base:
         yield server
-    finally:
-        await runner.cleanup()
