@@ -15,7 +15,9 @@ from bot.app import App, build_app, sync_config
 from bot.config import ChannelConfig, FeedConfig, FileConfig, Settings
 from bot.core.models import Article, KeywordEntry, Watchlist
 from bot.errors import StoreError
+from bot.store.channels import ChannelQueries
 from bot.store.feeds import UnchangedPoll
+from bot.store.sql import SqlStore
 from tests.support.adapters import RecordingAdapter
 from tests.support.clock import FixedClock
 from tests.support.feeds import Item, rss
@@ -93,38 +95,53 @@ async def test_a_failed_batch_write_reports_its_feeds_as_errors(
         minutes=4) for f in await app.store.list_feeds())
 
 
-async def _subscribe_openai(app: App, clock: FixedClock) -> None:
-    [channel] = await app.store.list_channels()
-    await app.store.subscribe(channel.id, ["OPENAI"], now=clock.now())
+async def _subscribe_openai(store: SqlStore, clock: FixedClock) -> None:
+    [channel] = await store.list_channels()
+    await store.subscribe(channel.id, ["OPENAI"], now=clock.now())
 
 
-async def _add_keyword(app: App, clock: FixedClock) -> None:
-    [tech] = await app.store.list_watchlists()
-    await app.store.upsert_watchlist(Watchlist(
+async def _add_keyword(store: SqlStore, clock: FixedClock) -> None:
+    [tech] = await store.list_watchlists()
+    await store.upsert_watchlist(Watchlist(
         name=tech.name, tickers=tech.tickers,
         keywords=(*tech.keywords, KeywordEntry("OPENAI", ("OpenAI",)))), now=clock.now())
 
 
+@pytest.mark.parametrize("elsewhere", [False, True], ids=["this-process", "another-process"])
 @pytest.mark.parametrize("change", [_subscribe_openai, _add_keyword],
                          ids=["channel-subscribes", "watchlist-edited"])
 async def test_routing_is_compiled_again_only_after_a_change(
-    app: App, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
-    change: Callable[[App, FixedClock], Awaitable[None]],
+    app: App, db_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
+    change: Callable[[SqlStore, FixedClock], Awaitable[None]], elsewhere: bool,
 ) -> None:
     compiled: list[int] = []
     real = bot.service.build_routing
+    reads: list[int] = []
+    real_read = ChannelQueries._watchlists
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         compiled.append(1)
         return real(*args, **kwargs)
 
+    async def reading(s: Any) -> Any:
+        reads.append(1)
+        return await real_read(s)
+
     monkeypatch.setattr(bot.service, "build_routing", counting)
+    monkeypatch.setattr(ChannelQueries, "_watchlists", staticmethod(reading))
     article = Article(uid="o1", title="OpenAI ($OPENAI) stellt ein neues Modell vor", link=None,
                       published=None, text="", lang="de", feed_title="t")
     first = await app.service.load_routing()
-    assert await app.service.load_routing() is first and len(compiled) == 1
+    # unchanged: neither read (only the revision is) nor compiled again
+    assert await app.service.load_routing() is first and len(compiled) == 1 and len(reads) == 1
     assert first.route([article]) == []
-    await change(app, clock)
+    # a second store on the same database stands for another process (the chat process)
+    other = SqlStore(url=db_url) if elsewhere else app.store
+    try:
+        await change(other, clock)
+    finally:
+        if elsewhere:
+            await other.close()
     again = await app.service.load_routing()
     assert len(compiled) == 2
     assert [r.article_uid for r in again.route([article])] == ["o1"]

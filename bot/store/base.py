@@ -8,7 +8,7 @@ aborts and the next one retries).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -89,10 +89,14 @@ async def channel_value(s: AsyncSession, row: ChannelRow) -> Channel:
     subs = (await s.execute(select(SubscriptionRow.target)
                             .where(SubscriptionRow.channel_id == row.id)
                             .order_by(SubscriptionRow.id))).scalars().all()
+    return channel_value_of(row, subs)
+
+
+def channel_value_of(row: ChannelRow, subscriptions: Iterable[str]) -> Channel:
     return Channel(
         id=row.id, ref=ChannelRef(row.platform, row.external_id), lang=_lang(row.lang),
         timezone=row.timezone, mode=Mode(row.mode), schedule=tuple(row.schedule or ()),
-        quiet=row.quiet, subscriptions=tuple(subs), paused=row.paused_reason,
+        quiet=row.quiet, subscriptions=tuple(subscriptions), paused=row.paused_reason,
     )
 
 

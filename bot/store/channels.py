@@ -10,8 +10,14 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import Channel, ChannelRef, KeywordEntry, Mode, TickerEntry, Watchlist
-from bot.store.base import StoreBase, channel_value
-from bot.store.schema import ChannelRow, SubscriptionRow, WatchlistEntryRow, WatchlistRow
+from bot.store.base import StoreBase, channel_value, channel_value_of
+from bot.store.schema import (
+    ChannelRow,
+    RoutingRevisionRow,
+    SubscriptionRow,
+    WatchlistEntryRow,
+    WatchlistRow,
+)
 
 
 class ChannelQueries(StoreBase):
@@ -46,19 +52,37 @@ class ChannelQueries(StoreBase):
 
     async def list_watchlists(self) -> list[Watchlist]:
         async with self._tx() as s:
-            lists = (await s.execute(select(WatchlistRow).order_by(WatchlistRow.name))).scalars()
-            entries = (await s.execute(
-                select(WatchlistEntryRow).order_by(WatchlistEntryRow.id)
-            )).scalars().all()
-            result = []
-            for wl in lists:
-                mine = [e for e in entries if e.watchlist_id == wl.id]
-                result.append(Watchlist(
-                    name=wl.name,
-                    tickers=tuple(_ticker(e.key, e.data) for e in mine if e.kind == "ticker"),
-                    keywords=tuple(_keyword(e.key, e.data) for e in mine if e.kind == "keyword"),
-                ))
-            return result
+            return await self._watchlists(s)
+
+    @staticmethod
+    async def _watchlists(s: AsyncSession) -> list[Watchlist]:
+        lists = (await s.execute(select(WatchlistRow).order_by(WatchlistRow.name))).scalars()
+        entries = (await s.execute(
+            select(WatchlistEntryRow).order_by(WatchlistEntryRow.id)
+        )).scalars().all()
+        result = []
+        for wl in lists:
+            mine = [e for e in entries if e.watchlist_id == wl.id]
+            result.append(Watchlist(
+                name=wl.name,
+                tickers=tuple(_ticker(e.key, e.data) for e in mine if e.kind == "ticker"),
+                keywords=tuple(_keyword(e.key, e.data) for e in mine if e.kind == "keyword"),
+            ))
+        return result
+
+    async def routing_sources(self, *, unless: int | None = None
+                              ) -> tuple[int, list[Channel], list[Watchlist]] | None:
+        """(revision, channels, watchlists): what routing is compiled from, with the counter
+        the database bumps on every change to it (migration 0006); None when the revision is
+        still `unless`. The counter is read first: a change committed meanwhile leaves an
+        older number with newer lists, which only costs one more load."""
+        async with self._tx() as s:
+            revision = (await s.execute(
+                select(RoutingRevisionRow.value).where(RoutingRevisionRow.id == 1)
+            )).scalar_one()
+            if revision == unless:
+                return None
+            return revision, await self._channels(s), await self._watchlists(s)
 
     # --- channels and subscriptions --------------------------------------------------------
 
@@ -84,8 +108,18 @@ class ChannelQueries(StoreBase):
 
     async def list_channels(self) -> list[Channel]:
         async with self._tx() as s:
-            rows = (await s.execute(select(ChannelRow).order_by(ChannelRow.id))).scalars().all()
-            return [await channel_value(s, r) for r in rows]
+            return await self._channels(s)
+
+    @staticmethod
+    async def _channels(s: AsyncSession) -> list[Channel]:
+        rows = (await s.execute(select(ChannelRow).order_by(ChannelRow.id))).scalars().all()
+        # every subscription in one query, not one per channel
+        targets: dict[int, list[str]] = {}
+        for channel_id, target in await s.execute(
+                select(SubscriptionRow.channel_id, SubscriptionRow.target)
+                .order_by(SubscriptionRow.id)):
+            targets.setdefault(channel_id, []).append(target)
+        return [channel_value_of(r, targets.get(r.id, ())) for r in rows]
 
     async def channel_meta(self, channel_id: int) -> tuple[datetime, datetime | None]:
         """(created_at, last_digest_at) for digest scheduling."""

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -196,3 +197,13 @@ class AuditRow(Base):
     target: Mapped[str] = mapped_column(String(2048), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
     outcome: Mapped[str] = mapped_column(String(10))  # ok | refused | error
+
+
+class RoutingRevisionRow(Base):
+    """One row: bumped by triggers (migration 0006) whenever channels, subscriptions or
+    watchlists change, so a poller recompiles its routing only then."""
+
+    __tablename__ = "routing_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.core.models import Article, ChannelRef, Match
 from bot.core.routing import Route
 from bot.store.sql import SqlStore
@@ -100,3 +102,32 @@ async def test_count_sent_since(store: SqlStore) -> None:
     assert await store.count_sent_since(channel.id, since=NOW) == 3
     assert await store.count_sent_since(channel.id, since=NOW + timedelta(minutes=1)) == 1
     assert await store.count_sent_since(other.id, since=NOW) == 0
+
+
+@pytest.mark.parametrize(("limit", "paused_limit", "expected"), [
+    (5, 5, ["a", "b", "paused"]),
+    (1, 5, ["a", "paused"]),
+    (0, 5, ["paused"]),
+    (5, 0, ["a", "b"]),
+], ids=["both", "due-limited", "paused-only", "due-only"])
+async def test_one_claim_takes_due_and_paused_feeds_and_leases_them(
+    store: SqlStore, limit: int, paused_limit: int, expected: list[str],
+) -> None:
+    ids = {}
+    for name in ("a", "b", "paused", "later"):
+        ids[name] = (await store.upsert_feed(f"https://example.org/{name}", interval_s=600,
+                                             now=NOW)).id
+    await store.record_feed_failure(ids["paused"], now=NOW, error="x", next_poll_at=NOW,
+                                    disable="paused")
+    await store.record_feed_failure(ids["later"], now=NOW, error="x",
+                                    next_poll_at=NOW + timedelta(hours=1))
+    claimed = await store.claim_due(NOW, limit=limit, paused_limit=paused_limit, owner="w1",
+                                    lease_s=300)
+    names = {v: k for k, v in ids.items()}
+    assert [names[f.id] for f in claimed] == expected
+    # leased: another worker's claim skips them until the lease runs out
+    again = await store.claim_due(NOW + timedelta(seconds=299), limit=5, paused_limit=5,
+                                  owner="w2")
+    assert not {names[f.id] for f in again} & set(expected)
+    leased = {f.id: f.next_poll_at for f in await store.list_feeds()}
+    assert all(leased[ids[n]] == NOW + timedelta(seconds=300) for n in expected)
