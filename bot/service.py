@@ -60,6 +60,10 @@ ALERT_WINDOW = timedelta(hours=1)
 MAX_CLAIM = 200  # pending rows composed into one message at most
 
 
+# the share of the feed lease a single poll may take (`_poll_batch`)
+POLL_DEADLINE_SHARE = 0.8
+
+
 @dataclass(frozen=True, slots=True)
 class PollOutcome:
     url: str
@@ -191,14 +195,24 @@ class NewsService:
         # feed cost more than the rest of an unchanged poll (bench/pipeline.py)
         unchanged: list[UnchangedPoll] = []
 
+        # a poll must end while its claim holds: one that hangs (a database call that never
+        # returns) is abandoned and logged, instead of holding its batch, and so the tick,
+        # silently; the feed is polled again when the claim runs out
+        deadline = self._feed_lease_s * POLL_DEADLINE_SHARE
+
         async def one(feed: FeedState) -> PollOutcome:
             async with self._limit:
                 try:
-                    return await self._poll_feed(feed, routing, unchanged)
+                    async with asyncio.timeout(deadline):
+                        return await self._poll_feed(feed, routing, unchanged)
                 except TransientError as exc:  # e.g. the database is locked: retry next tick
                     # nothing recorded: polled again when the claim runs out
                     log.warning("feed %s: poll not recorded: %s", feed.url, exc)
                     return PollOutcome(feed.url, "error", error=str(exc))
+                except TimeoutError:
+                    error = f"poll abandoned after {deadline:g} s (the claim would run out)"
+                    log.error("feed %s: %s", feed.url, error)
+                    return PollOutcome(feed.url, "error", error=error)
 
         outcomes = list(await asyncio.gather(*(one(f) for f in feeds)))
         if not unchanged:

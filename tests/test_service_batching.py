@@ -4,6 +4,7 @@ or watchlists changed, not on every tick."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -145,3 +146,35 @@ async def test_routing_is_compiled_again_only_after_a_change(
     again = await app.service.load_routing()
     assert len(compiled) == 2
     assert [r.article_uid for r in again.route([article])] == ["o1"]
+
+
+async def test_a_hanging_poll_is_abandoned_before_its_claim_runs_out(
+    db_url: str, clock: FixedClock, server: LoopbackServer, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    settings = Settings(database_url=db_url, fetch_allow_networks=["127.0.0.0/8"],
+                        feed_lease_s=1.0)  # a poll may take 0.8 s
+    built = await build_app(settings, adapters={"console": RecordingAdapter()}, clock=clock)
+    try:
+        await sync_config(built.store, FileConfig(
+            feeds=[FeedConfig(url=server.url(path)) for path in server.routes]), clock)
+        [stuck, *_] = await built.store.list_feeds()
+        real = built.store.record_poll
+
+        async def hanging(feed_id: int, **kwargs: Any) -> int:
+            if feed_id == stuck.id:
+                await asyncio.Event().wait()  # a database call that never returns
+            return await real(feed_id, **kwargs)
+
+        monkeypatch.setattr(built.store, "record_poll", hanging)
+        outcomes = {o.url: o for o in await built.service.poll_due_feeds()}
+        assert outcomes.pop(stuck.url).error == (
+            "poll abandoned after 0.8 s (the claim would run out)")
+        assert {o.status for o in outcomes.values()} == {"new"}  # the batch's others
+        assert [r.levelname for r in caplog.records if "abandoned" in r.getMessage()] == [
+            "ERROR"]
+        # still claimed: due again only when the lease runs out
+        [state] = [f for f in await built.store.list_feeds() if f.id == stuck.id]
+        assert state.next_poll_at is not None and state.next_poll_at > clock.now()
+    finally:
+        await built.close()
