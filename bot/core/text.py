@@ -283,10 +283,13 @@ def _word_points(word: str) -> tuple[float, float]:
     return de, en
 
 
-# Points per word, remembered (news repeats its words) as one complex number, German in the
-# real part, English in the imaginary one, so one C-level sum adds both. Bounded, and only a
-# speed-up: every value is what `_word_points` gives.
-_POINTS: dict[str, complex] = {}
+# Points per word, remembered (news repeats its words) as one int: German half-points in the
+# high bits, English ones in the low 20 (at most 4 and 2 halves a word, 400 words: no carry),
+# so one C-level integer sum adds both (a complex sum has no fast path and cost 40 % more).
+# Bounded, and only a speed-up: every value is what `_word_points` gives.
+_POINTS: dict[str, int] = {}
+_EN_BITS = 20
+_EN_MASK = (1 << _EN_BITS) - 1
 _MAX_REMEMBERED = 100_000
 _PREFIX_CHARS = 4_000  # where the first _MAX_WORDS words are looked for first
 
@@ -324,19 +327,24 @@ def _scores(text: str) -> tuple[float, float]:
     if len(words) <= _MAX_WORDS and len(lowered) > _PREFIX_CHARS:
         words = _find_words(lowered)
     del words[_MAX_WORDS:]
-    # every point is a multiple of 0.5: the sums are exact in any order
+    # every point is a multiple of 0.5: counted in halves, the sums are exact
     try:
-        total = sum(map(_POINTS.__getitem__, words), 0j)
+        total = sum(map(_POINTS.__getitem__, words))
     except KeyError:
         if len(_POINTS) > _MAX_REMEMBERED:
             _POINTS.clear()
         for word in set(words).difference(_POINTS):
-            _POINTS[word] = complex(*_word_points(word))
+            _POINTS[word] = _packed(word)
         try:
-            total = sum(map(_POINTS.__getitem__, words), 0j)
+            total = sum(map(_POINTS.__getitem__, words))
         except KeyError:  # emptied by another thread meanwhile
-            total = sum((complex(*_word_points(word)) for word in words), 0j)
-    return total.real, total.imag
+            total = sum(map(_packed, words))
+    return (total >> _EN_BITS) / 2, (total & _EN_MASK) / 2
+
+
+def _packed(word: str) -> int:
+    de, en = _word_points(word)
+    return int(de * 2) << _EN_BITS | int(en * 2)
 
 
 def _lang_of_tag(tag: str | None) -> str | None:
