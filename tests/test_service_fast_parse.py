@@ -26,13 +26,13 @@ async def test_poll_parses_as_the_setting_says(
     if env is not None:
         monkeypatch.setenv("NEWSBOT_FAST_PARSE", env)
     calls: list[bool] = []
-    real_parse = bot.service.parse_feed
+    real_parse = bot.service.parse_feed_entries
 
     def recording_parse(data: bytes, **kwargs: Any) -> Any:
         calls.append(kwargs["fast"])
         return real_parse(data, **kwargs)
 
-    monkeypatch.setattr(bot.service, "parse_feed", recording_parse)
+    monkeypatch.setattr(bot.service, "parse_feed_entries", recording_parse)
     body = rss([Item("Snowflake legt zu", guid="s1", published=clock.now()),
                 Item("Nvidia steigt", guid="n1", published=clock.now())])
     with serve({"/feed": Route(body)}) as server:

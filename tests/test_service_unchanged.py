@@ -21,13 +21,13 @@ async def test_same_body_is_not_parsed_again(
     db_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     parsed: list[str] = []
-    real_parse = bot.service.parse_feed
+    real_parse = bot.service.parse_feed_entries
 
     def counting_parse(data: bytes, **kwargs: Any) -> Any:
         parsed.append(kwargs["source"])
         return real_parse(data, **kwargs)
 
-    monkeypatch.setattr(bot.service, "parse_feed", counting_parse)
+    monkeypatch.setattr(bot.service, "parse_feed_entries", counting_parse)
     first = rss([Item("Snowflake legt zu", guid="s1", published=clock.now())])
     second = rss([Item("Snowflake legt zu", guid="s1", published=clock.now()),
                   Item("Nvidia steigt", guid="n1", published=clock.now())])

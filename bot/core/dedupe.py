@@ -40,23 +40,36 @@ def _bounded(prefix: str, value: str) -> str:
 
 def entry_uid(*, guid: str | None, link: str | None, title: str, text: str) -> str:
     """guid → link → content hash, prefixed "g:", "l:", "h:" so the kinds never collide."""
+    return declared_uid(guid=guid, link=link) or "h:" + content_hash(title, text)
+
+
+def declared_uid(*, guid: str | None, link: str | None) -> str | None:
+    """`entry_uid` when the guid or the link decides it, None when only the content can: the
+    raw fields suffice, so a poll tells known entries apart without normalizing them."""
     if guid is not None and (guid := clean_text(guid).strip()):
         return _bounded("g:", guid)
     if link is not None and (normalized := normalize_link(link)):
         return _bounded("l:", normalized)
-    return "h:" + content_hash(title, text)
+    return None
+
+
+def first_of_each(uids: Sequence[str]) -> list[int]:
+    """The positions of each uid's first occurrence, in order: `dedupe_within_feed` for
+    entries known only by their uids so far."""
+    seen: set[str] = set()
+    kept: list[int] = []
+    for position, uid in enumerate(uids):
+        if uid not in seen:
+            seen.add(uid)
+            kept.append(position)
+    return kept
 
 
 def dedupe_within_feed(articles: Iterable[Article]) -> tuple[Article, ...]:
     """Drop later entries whose uid was already seen in the same document (keep the first:
     feeds list newest first)."""
-    seen: set[str] = set()
-    kept: list[Article] = []
-    for article in articles:
-        if article.uid not in seen:
-            seen.add(article.uid)
-            kept.append(article)
-    return tuple(kept)
+    items = tuple(articles)
+    return tuple(items[i] for i in first_of_each([a.uid for a in items]))
 
 
 def select_baseline(

@@ -17,6 +17,7 @@ The values must not change with the path, so this path declines (returns None, a
 Relative links, xml:base and xml:lang are followed the way feedparser follows them.
 
 `try_parse_fast` says why it declined; tests and `bench/parse.py` count the reasons.
+`parse_fast_entries` leaves the entries to be normalized on demand (`ParsedEntries`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from lxml import etree
 from bot.core.models import ParsedFeed
 from bot.feeds.fastparse_values import NAMESPACES, Decline
 from bot.feeds.fastparse_walk import FeedWalk
-from bot.feeds.normalize import build_feed
+from bot.feeds.normalize import ParsedEntries, build_entries
 
 _OTHER_BOMS = (codecs.BOM_UTF32_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF16_BE,
                codecs.BOM_UTF16_LE)
@@ -64,17 +65,27 @@ def parse_fast(data: bytes, *, source: str, content_type: str | None = None
     return result if isinstance(result, ParsedFeed) else None
 
 
+def parse_fast_entries(data: bytes, *, source: str, content_type: str | None = None
+                       ) -> ParsedEntries | None:
+    """`parse_fast` with the entries not normalized yet."""
+    try:
+        return _parse(data, source=source, content_type=content_type)
+    except Exception:  # a Decline or a surprise: feedparser decides, as in `try_parse_fast`
+        return None
+
+
 def try_parse_fast(data: bytes, *, source: str, content_type: str | None = None
                    ) -> ParsedFeed | Declined:
     try:
-        return _parse(data, source=source, content_type=content_type)
+        # every entry built here: a surprise while normalizing declines too
+        return _parse(data, source=source, content_type=content_type).feed()
     except Decline as decline:
         return Declined(decline.reason, decline.detail)
     except Exception as exc:  # a surprise here must never cost the feed: feedparser decides
         return Declined("error", type(exc).__name__)
 
 
-def _parse(data: bytes, *, source: str, content_type: str | None) -> ParsedFeed:
+def _parse(data: bytes, *, source: str, content_type: str | None) -> ParsedEntries:
     is_http = source.lower().startswith(("http://", "https://"))
     document = to_utf8(data, content_type=content_type, is_http=is_http)
     head = document[:_first_element(document)]
@@ -87,8 +98,8 @@ def _parse(data: bytes, *, source: str, content_type: str | None) -> ParsedFeed:
     if not walk.entries:
         raise Decline("no entries")
     feed = walk.feed
-    return build_feed(title=feed.get("title", ""), link=feed.get("link", ""),
-                      lang=feed.get("language", ""), entries=walk.raw_entries())
+    return build_entries(title=feed.get("title", ""), link=feed.get("link", ""),
+                         lang=feed.get("language", ""), entries=walk.raw_entries())
 
 
 def to_utf8(data: bytes, *, content_type: str | None, is_http: bool) -> bytes:

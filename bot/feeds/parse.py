@@ -15,6 +15,9 @@ not even look like a feed (an HTML page, JSON, garbage, nothing) is "not a feed:
 
 `ParsedFeed.lang` is the feed's declared language as a primary subtag ("de", "fr"); each
 article's `lang` is what `detect_lang` makes of its text, with that declaration as the hint.
+
+`parse_feed_entries` is `parse_feed` with the entries normalized on demand (`ParsedEntries`):
+the poller builds only the entries it does not know yet.
 """
 
 from __future__ import annotations
@@ -28,17 +31,19 @@ import feedparser
 from bot.core.models import ParsedFeed
 from bot.core.text import clean_text
 from bot.errors import ParseError
-from bot.feeds.fastparse import parse_fast
+from bot.feeds.fastparse import parse_fast, parse_fast_entries
 from bot.feeds.normalize import (
     MAX_TEXT_CHARS,
     MAX_TITLE_CHARS,
+    ParsedEntries,
     RawEntry,
-    build_feed,
+    build_entries,
     build_title,
     cap,
 )
 
-__all__ = ["MAX_TEXT_CHARS", "MAX_TITLE_CHARS", "parse_feed", "response_headers"]
+__all__ = ["MAX_TEXT_CHARS", "MAX_TITLE_CHARS", "ParsedEntries", "parse_feed",
+           "parse_feed_entries", "response_headers"]
 
 _HTML_PAGE = re.compile(rb"<!doctype\s+html|<html[\s>]", re.I)
 _SAX_PLACE = re.compile(r"^<unknown>:(\d+):(\d+): ")
@@ -50,9 +55,22 @@ def parse_feed(data: bytes, *, source: str, content_type: str | None = None,
     (an http(s) URL serves as the base for relative links); `content_type` is the HTTP
     Content-Type, whose charset then counts. `fast` tries the lxml path first."""
     if fast:
+        # built in full there: an entry the fast path cannot normalize goes to feedparser
         parsed = parse_fast(data, source=source, content_type=content_type)
         if parsed is not None:
             return parsed
+    return parse_feed_entries(data, source=source, content_type=content_type,
+                              fast=False).feed()
+
+
+def parse_feed_entries(data: bytes, *, source: str, content_type: str | None = None,
+                       fast: bool = True) -> ParsedEntries:
+    """`parse_feed`, its entries normalized only when asked for (`ParsedEntries.build`,
+    which raises `ParseError` too); the arguments are `parse_feed`'s."""
+    if fast:
+        entries = parse_fast_entries(data, source=source, content_type=content_type)
+        if entries is not None:
+            return entries
     try:
         return _parse(data, source=source, content_type=content_type)
     except ParseError:
@@ -71,7 +89,7 @@ def response_headers(source: str, content_type: str | None) -> dict[str, str]:
     return headers
 
 
-def _parse(data: bytes, *, source: str, content_type: str | None) -> ParsedFeed:
+def _parse(data: bytes, *, source: str, content_type: str | None) -> ParsedEntries:
     # sanitizing and URI rewriting inside HTML are wasted work: we keep plain text only
     parsed: Any = feedparser.parse(io.BytesIO(data),
                                    response_headers=response_headers(source, content_type),
@@ -85,8 +103,8 @@ def _parse(data: bytes, *, source: str, content_type: str | None) -> ParsedFeed:
         raise ParseError(f"not a feed: {_why_not(data, content_type, problem)}")
     feed_lang = _str(feed.get("language")) or _str(parsed.get("headers", {}).get(
         "content-language"))
-    return build_feed(title=raw_title, link=_str(feed.get("link")), lang=feed_lang,
-                      entries=[_raw(entry) for entry in entries], warning=problem)
+    return build_entries(title=raw_title, link=_str(feed.get("link")), lang=feed_lang,
+                         entries=[_raw(entry) for entry in entries], warning=problem)
 
 
 def _raw(entry: Any) -> RawEntry:

@@ -4,7 +4,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.core.dedupe import dedupe_within_feed, entry_uid, normalize_link, select_baseline
+from bot.core.dedupe import (
+    declared_uid,
+    dedupe_within_feed,
+    entry_uid,
+    first_of_each,
+    normalize_link,
+    select_baseline,
+)
 from bot.core.models import Article
 from bot.core.text import content_hash
 
@@ -17,7 +24,7 @@ def article(uid: str, *, hours_ago: float | None = None, title: str = "") -> Art
                    lang=None)
 
 
-@pytest.mark.parametrize(
+UID_CASES = pytest.mark.parametrize(
     ("guid", "link", "expected"),
     [
         ("urn:1", "https://ex.org/a", "g:urn:1"),
@@ -29,12 +36,25 @@ def article(uid: str, *, hours_ago: float | None = None, title: str = "") -> Art
         (None, None, "h:" + content_hash("Titel", "Text")),
         (None, "  ", "h:" + content_hash("Titel", "Text")),
         ("https://ex.org/a", None, "g:https://ex.org/a"),
+        ("\u200b", "#only-a-fragment", "h:" + content_hash("Titel", "Text")),
     ],
     ids=["guid-wins", "guid-stripped", "empty-guid-link", "blank-guid-fragment",
-         "link-normalized", "link", "content-hash", "blank-link-hash", "guid-looks-like-link"],
+         "link-normalized", "link", "content-hash", "blank-link-hash", "guid-looks-like-link",
+         "invisible-guid-empty-link"],
 )
+
+
+@UID_CASES
 def test_entry_uid(guid: str | None, link: str | None, expected: str) -> None:
     assert entry_uid(guid=guid, link=link, title="Titel", text="Text") == expected
+
+
+@UID_CASES
+def test_declared_uid_is_entry_uid_unless_only_the_content_decides(
+        guid: str | None, link: str | None, expected: str) -> None:
+    # a poll tells known entries apart by it before normalizing any of them
+    assert declared_uid(guid=guid, link=link) == (None if expected.startswith("h:")
+                                                  else expected)
 
 
 def test_uid_kinds_never_collide_and_long_values_are_bounded() -> None:
@@ -105,3 +125,20 @@ def test_dedupe_within_feed(uids: list[str], expected: list[str]) -> None:
     assert [a.uid for a in kept] == expected
     # the first occurrence wins
     assert all(a.title.endswith(f"-{uids.index(a.uid)}") for a in kept)
+    # the same choice by uids alone, as positions
+    assert first_of_each(uids) == [uids.index(uid) for uid in expected]
+
+
+@pytest.mark.parametrize(
+    ("uids", "expected"),
+    [
+        (["g:1", "g:2", "g:3"], [0, 1, 2]),
+        (["g:1", "g:1", "g:2", "g:1"], [0, 2]),
+        (["h:x", "l:y", "h:x", "g:z", "l:y"], [0, 1, 3]),
+        (["g:1"], [0]),
+        ([], []),
+    ],
+    ids=["distinct", "repeated-guid-keeps-first", "mixed-kinds", "one", "empty"],
+)
+def test_first_of_each(uids: list[str], expected: list[int]) -> None:
+    assert first_of_each(uids) == expected

@@ -5,11 +5,14 @@ entries this poll stored. SQLite always, PostgreSQL when reachable."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy.exc import StatementError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import Article, ChannelRef, Match
 from bot.core.routing import Route
@@ -119,8 +122,48 @@ async def test_known_entries_answers_a_polls_dedupe(
     # "rotated-b" carries stored entry c's content under a new id; "b" and "new" are new
     hashes = {"rotated-b": "h-c"}
     articles = [article(uid, content_hash=hashes.get(uid, f"h-{uid}")) for uid in incoming]
-    assert await store.known_entries(feed.id, articles, stories=stories) == (known, repeated)
+    told: list[set[str]] = []
+
+    def unknown(found: set[str]) -> list[Article]:  # the caller builds only these
+        told.append(found)
+        return [a for a in articles if a.uid not in found]
+
+    assert await store.known_entries(feed.id, incoming, stories=unknown if stories else None
+                                     ) == (known, repeated)
+    assert told == ([known] if stories else [])
     assert await store.known_uids(feed.id, incoming) == known
     if stories:
         fresh = [a for a in articles if a.uid not in known]
         assert await store.known_stories(feed.id, fresh) == repeated
+
+
+@pytest.mark.parametrize(("stories", "calls"), [(True, 1), (False, 0)],
+                         ids=["baselined", "first-poll"])
+async def test_known_entries_is_one_transaction_with_the_build_inside(
+        store: SqlStore, monkeypatch: pytest.MonkeyPatch, stories: bool, calls: int) -> None:
+    feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
+    await store.record_poll(feed.id, now=NOW, articles=[article("a"), article("c")],
+                            routes=[], etag=None, last_modified=None, title="T",
+                            next_poll_at=NOW)
+    opened: list[str] = []
+    real_tx = store._tx
+
+    @asynccontextmanager
+    async def counting_tx() -> AsyncIterator[AsyncSession]:
+        opened.append("open")
+        async with real_tx() as s:
+            yield s
+        opened.append("closed")
+
+    monkeypatch.setattr(store, "_tx", counting_tx)
+    inside: list[list[str]] = []
+
+    def unknown(found: set[str]) -> list[Article]:
+        inside.append(list(opened))  # the caller's normalizing happens within the poll's one
+        return [article("b"), article("rotated", content_hash="h-c")]
+
+    result = await store.known_entries(feed.id, ["a", "b", "rotated"],
+                                       stories=unknown if stories else None)
+    assert result == ({"a"}, {"rotated"} if stories else set())
+    assert opened == ["open", "closed"]
+    assert inside == [["open"]] * calls
