@@ -50,6 +50,7 @@ from bot.feeds.parse import ParsedEntries, parse_feed_entries
 from bot.localize import articles_by_key, localize_digest
 from bot.ports import ChatAdapter, Clock, FeedFetcher, FetchResult, Summarizer
 from bot.store.feeds import UnchangedPoll
+from bot.store.polls import PollWriter
 from bot.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
@@ -280,27 +281,30 @@ class NewsService:
                 next_poll_at=next_poll_at(now, interval_s=feed.interval_s,
                                           max_age_s=result.max_age_s)), defer)
             return PollOutcome(url, "unchanged", transition=await self._recover(feed))
+        next_at = next_poll_at(now, interval_s=feed.interval_s, max_age_s=result.max_age_s)
         try:
             parsed = parse_feed_entries(result.body, source=url,
                                         content_type=result.content_type, fast=self._fast_parse)
-            new = await self._new_articles(feed, parsed)
-        except ParseError as exc:
+            # the dedupe questions and the write: one transaction on PostgreSQL
+            async with self._store.poll_writer(feed.id) as writer:
+                new = await self._new_articles(feed, parsed, writer)
+                if feed.baselined:
+                    deliverable: tuple[Article, ...] | list[Article] = new
+                else:  # first poll: record the backlog as seen, deliver the newest recent
+                    deliverable = select_baseline(new, now=now, limit=self._baseline_items,
+                                                  window=self._baseline_window)
+                routes = routing.route(deliverable)
+                added = await writer.record_poll(
+                    now=now, articles=new, routes=routes, etag=result.etag,
+                    last_modified=result.last_modified, title=parsed.title,
+                    body_hash=body_hash, next_poll_at=next_at)
+        except ParseError as exc:  # (an entry's build may fail: nothing was written)
             return await self._record_error(feed, exc)
-        if feed.baselined:
-            deliverable: tuple[Article, ...] | list[Article] = new
-        else:  # first poll: record the backlog as seen, deliver only the newest recent items
-            deliverable = select_baseline(new, now=now, limit=self._baseline_items,
-                                          window=self._baseline_window)
-        routes = routing.route(deliverable)
-        added = await self._store.record_poll(
-            feed.id, now=now, articles=new, routes=routes, etag=result.etag,
-            last_modified=result.last_modified, title=parsed.title, body_hash=body_hash,
-            next_poll_at=next_poll_at(now, interval_s=feed.interval_s, max_age_s=result.max_age_s),
-        )
         return PollOutcome(url, "new" if added else "unchanged", new_entries=added,
                            routed=len(routes), transition=await self._recover(feed))
 
-    async def _new_articles(self, feed: FeedState, parsed: ParsedEntries) -> list[Article]:
+    async def _new_articles(self, feed: FeedState, parsed: ParsedEntries,
+                            writer: PollWriter) -> list[Article]:
         """The entries of `parsed` this feed has not stored, in feed order. Only they are
         normalized: guids and links tell the known ones apart without the HTML work, which
         was most of a changed poll's parse (bench/scale.md)."""
@@ -312,8 +316,8 @@ class NewsService:
 
         # once baselined, a new id for a story already here, word for word (rotating
         # GUIDs), is not news either: the store checks the unknown entries' content hashes
-        known, repeated = await self._store.known_entries(
-            feed.id, [uids[i] for i in kept], stories=unknown if feed.baselined else None)
+        known, repeated = await writer.known_entries(
+            [uids[i] for i in kept], stories=unknown if feed.baselined else None)
         return [a for a in unknown(known) if a.uid not in repeated]
 
     async def _record_unchanged(self, poll: UnchangedPoll,

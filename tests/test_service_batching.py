@@ -18,6 +18,7 @@ from bot.core.models import Article, KeywordEntry, Watchlist
 from bot.errors import StoreError
 from bot.store.channels import ChannelQueries
 from bot.store.feeds import UnchangedPoll
+from bot.store.polls import PollWriter
 from bot.store.sql import SqlStore
 from tests.support.adapters import RecordingAdapter
 from tests.support.clock import FixedClock
@@ -159,14 +160,14 @@ async def test_a_hanging_poll_is_abandoned_before_its_claim_runs_out(
         await sync_config(built.store, FileConfig(
             feeds=[FeedConfig(url=server.url(path)) for path in server.routes]), clock)
         [stuck, *_] = await built.store.list_feeds()
-        real = built.store.record_poll
+        real = PollWriter.record_poll
 
-        async def hanging(feed_id: int, **kwargs: Any) -> int:
-            if feed_id == stuck.id:
+        async def hanging(writer: PollWriter, **kwargs: Any) -> int:
+            if writer.feed_id == stuck.id:
                 await asyncio.Event().wait()  # a database call that never returns
-            return await real(feed_id, **kwargs)
+            return await real(writer, **kwargs)
 
-        monkeypatch.setattr(built.store, "record_poll", hanging)
+        monkeypatch.setattr(PollWriter, "record_poll", hanging)
         outcomes = {o.url: o for o in await built.service.poll_due_feeds()}
         assert outcomes.pop(stuck.url).error == (
             "poll abandoned after 0.8 s (the claim would run out)")

@@ -10,7 +10,8 @@ A feed that moved (permanent redirects, `bot.core.redirects`) keeps its former U
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal, cast
@@ -22,13 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.models import Article, Channel, FeedState
 from bot.core.routing import Route
 from bot.store.base import StoreBase, channel_value, feed_state
-from bot.store.polls import (
-    KNOWN_HASHES_PG,
-    KNOWN_UIDS_PG,
-    insert_poll,
-    insert_poll_pg,
-    select_known_pg,
-)
+from bot.store.polls import PollWriter, known_stories, known_uids
 from bot.store.schema import AuditRow, ChannelRow, DeliveryRow, EntryRow, FeedMoveRow, FeedRow
 
 FEED_LEASE_S = 300.0  # longer than any poll: a fetch's total deadline plus the write
@@ -144,53 +139,20 @@ class FeedQueries(StoreBase):
 
     async def known_uids(self, feed_id: int, uids: Iterable[str]) -> set[str]:
         async with self._tx() as s:
-            return await self._known_uids(s, feed_id, list(set(uids)))
+            return await known_uids(s, self.dialect, feed_id, list(set(uids)))
 
     async def known_stories(self, feed_id: int, articles: Sequence[Article]) -> set[str]:
-        """Uids among `articles` whose content (title and text, `content_hash`) this feed
-        already had under another id: feeds that rotate their GUIDs. Links are not used:
-        some feeds give every entry the same link, and that must not hide new stories."""
+        """The uids of `articles` whose content this feed already has under another uid."""
         async with self._tx() as s:
-            return await self._known_stories(s, feed_id, articles)
+            return await known_stories(s, self.dialect, feed_id, articles)
 
     async def known_entries(
         self, feed_id: int, uids: Iterable[str], *,
         stories: Callable[[set[str]], Sequence[Article]] | None = None,
     ) -> tuple[set[str], set[str]]:
-        """A poll's dedupe in one transaction (not one per question): the `uids` this feed
-        has (`known_uids`) and, with `stories`, those of the rest whose content it has under
-        another id (`known_stories`). `stories` gets the known uids and returns the rest as
-        articles: the caller normalizes only entries not known (their content hash needs the
-        plain text), meanwhile the transaction waits."""
-        async with self._tx() as s:
-            known = await self._known_uids(s, feed_id, list(set(uids)))
-            new = stories(known) if stories is not None else ()
-            repeated = await self._known_stories(s, feed_id, new) if new else set()
-            return known, repeated
-
-    async def _known_uids(self, s: AsyncSession, feed_id: int, wanted: list[str]) -> set[str]:
-        if self.dialect == "postgresql":
-            return await select_known_pg(s, KNOWN_UIDS_PG, feed_id, wanted)
-        found: set[str] = set()
-        for start in range(0, len(wanted), 500):  # stay below SQLite's variable limit
-            rows = await s.execute(select(EntryRow.uid).where(
-                EntryRow.feed_id == feed_id, EntryRow.uid.in_(wanted[start:start + 500])))
-            found.update(rows.scalars())
-        return found
-
-    async def _known_stories(self, s: AsyncSession, feed_id: int, articles: Sequence[Article]
-                             ) -> set[str]:
-        hashes = list({a.content_hash for a in articles if a.content_hash})
-        seen: set[str] = set()
-        if self.dialect == "postgresql":
-            seen = await select_known_pg(s, KNOWN_HASHES_PG, feed_id, hashes)
-        else:
-            for start in range(0, len(hashes), 500):
-                rows = await s.execute(select(EntryRow.content_hash).where(
-                    EntryRow.feed_id == feed_id,
-                    EntryRow.content_hash.in_(hashes[start:start + 500])))
-                seen.update(rows.scalars())
-        return {a.uid for a in articles if a.content_hash in seen}
+        """`PollWriter.known_entries` in a transaction of its own."""
+        async with self.poll_writer(feed_id, shared=True) as writer:
+            return await writer.known_entries(uids, stories=stories)
 
     async def record_poll(
         self,
@@ -205,24 +167,27 @@ class FeedQueries(StoreBase):
         next_poll_at: datetime,
         body_hash: str | None = None,
     ) -> int:
-        """Store new entries and their outbox rows in one transaction; returns entries added.
+        """`PollWriter.record_poll` in a transaction of its own."""
+        async with self.poll_writer(feed_id, shared=True) as writer:
+            return await writer.record_poll(
+                now=now, articles=articles, routes=routes, etag=etag,
+                last_modified=last_modified, title=title, next_poll_at=next_poll_at,
+                body_hash=body_hash)
 
-        Entries already present (a concurrent poll) are skipped together with their routes,
-        so an article is routed at most once per channel.
-        """
+    @asynccontextmanager
+    async def poll_writer(self, feed_id: int, *, shared: bool | None = None
+                          ) -> AsyncIterator[PollWriter]:
+        """A poll's dedupe questions and its write. `shared`: in one transaction (the
+        default on PostgreSQL: a transaction's fixed cost was a tenth of a changed poll);
+        otherwise each in its own (the default on SQLite, where a read transaction that
+        later writes fails once another connection wrote in between)."""
+        if shared is None:
+            shared = self.dialect == "postgresql"
+        if not shared:
+            yield PollWriter(feed_id=feed_id, dialect=self.dialect, transaction=self._tx)
+            return
         async with self._tx() as s:
-            if self.dialect == "postgresql":
-                added = await insert_poll_pg(s, feed_id, now=now, articles=articles,
-                                             routes=routes)
-            else:
-                added = await insert_poll(s, feed_id, now=now, articles=articles,
-                                          routes=routes)
-            await s.execute(update(FeedRow).where(FeedRow.id == feed_id).values(
-                etag=etag, last_modified=last_modified, title=title or FeedRow.title,
-                next_poll_at=next_poll_at, last_polled_at=now, error_count=0, last_error=None,
-                baselined=True, body_hash=body_hash,
-            ))
-            return added
+            yield PollWriter(feed_id=feed_id, dialect=self.dialect, session=s)
 
     async def record_not_modified(self, feed_id: int, *, now: datetime, next_poll_at: datetime,
                                   validators: tuple[str | None, str | None] | None = None

@@ -15,17 +15,18 @@ statement, nor parses an IN list rendered anew for every poll.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import fields
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import Article, Match
 from bot.core.routing import Route
-from bot.store.schema import DeliveryRow, EntryRow
+from bot.store.schema import DeliveryRow, EntryRow, FeedRow
 
 _ENTRIES = cast(Table, EntryRow.__table__)
 _DELIVERIES = cast(Table, DeliveryRow.__table__)
@@ -59,6 +60,92 @@ WITH fresh AS (
 )
 SELECT (SELECT count(*) FROM fresh), (SELECT count(*) FROM routed)
 """
+
+
+class PollWriter:
+    """What a poll asks and writes for one feed (`FeedQueries.poll_writer`): in the shared
+    `session` (one transaction for the whole poll) or each call in a `transaction` of its
+    own."""
+
+    def __init__(self, *, feed_id: int, dialect: str, session: AsyncSession | None = None,
+                 transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]]
+                 | None = None) -> None:
+        if (session is None) == (transaction is None):
+            raise ValueError("a PollWriter needs a session or a transaction factory")
+        self.feed_id = feed_id
+        self._dialect = dialect
+        self._session = session
+        self._transaction = transaction
+
+    @asynccontextmanager
+    async def _use(self) -> AsyncIterator[AsyncSession]:
+        if self._session is not None:
+            yield self._session
+            return
+        assert self._transaction is not None
+        async with self._transaction() as s:
+            yield s
+
+    async def known_entries(
+        self, uids: Iterable[str], *,
+        stories: Callable[[set[str]], Sequence[Article]] | None = None,
+    ) -> tuple[set[str], set[str]]:
+        """A poll's dedupe (one transaction, not one per question): the `uids` this feed
+        has and, with `stories`, those of the rest whose content it has under another id.
+        `stories` gets the known uids and returns the rest as articles: the caller
+        normalizes only entries not known (their content hash needs the plain text),
+        meanwhile the transaction waits."""
+        async with self._use() as s:
+            known = await known_uids(s, self._dialect, self.feed_id, list(set(uids)))
+            new = stories(known) if stories is not None else ()
+            repeated = (await known_stories(s, self._dialect, self.feed_id, new)
+                        if new else set())
+            return known, repeated
+
+    async def record_poll(self, *, now: datetime, articles: Sequence[Article],
+                          routes: Sequence[Route], etag: str | None, last_modified: str | None,
+                          title: str, next_poll_at: datetime, body_hash: str | None = None
+                          ) -> int:
+        """Store new entries and their outbox rows together with the poll's outcome;
+        returns the entries added. Entries already present (a concurrent poll) are skipped
+        together with their routes, so an article is routed at most once per channel."""
+        async with self._use() as s:
+            insert_rows = insert_poll_pg if self._dialect == "postgresql" else insert_poll
+            added = await insert_rows(s, self.feed_id, now=now, articles=articles,
+                                      routes=routes)
+            await s.execute(update(FeedRow).where(FeedRow.id == self.feed_id).values(
+                etag=etag, last_modified=last_modified, title=title or FeedRow.title,
+                next_poll_at=next_poll_at, last_polled_at=now, error_count=0,
+                last_error=None, baselined=True, body_hash=body_hash,
+            ))
+            return added
+
+
+async def known_uids(s: AsyncSession, dialect: str, feed_id: int, wanted: list[str]
+                     ) -> set[str]:
+    if dialect == "postgresql":
+        return await select_known_pg(s, KNOWN_UIDS_PG, feed_id, wanted)
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):  # stay below SQLite's variable limit
+        rows = await s.execute(select(EntryRow.uid).where(
+            EntryRow.feed_id == feed_id, EntryRow.uid.in_(wanted[start:start + 500])))
+        found.update(rows.scalars())
+    return found
+
+
+async def known_stories(s: AsyncSession, dialect: str, feed_id: int,
+                        articles: Sequence[Article]) -> set[str]:
+    hashes = list({a.content_hash for a in articles if a.content_hash})
+    seen: set[str] = set()
+    if dialect == "postgresql":
+        seen = await select_known_pg(s, KNOWN_HASHES_PG, feed_id, hashes)
+    else:
+        for start in range(0, len(hashes), 500):
+            rows = await s.execute(select(EntryRow.content_hash).where(
+                EntryRow.feed_id == feed_id,
+                EntryRow.content_hash.in_(hashes[start:start + 500])))
+            seen.update(rows.scalars())
+    return {a.uid for a in articles if a.content_hash in seen}
 
 
 # known uids and content hashes of a feed: one array parameter (no chunks, one cached
