@@ -145,6 +145,8 @@ async def build_app(
         feed_lease=timedelta(seconds=settings.feed_lease_s),
         delivery_lease=timedelta(seconds=settings.delivery_lease_s),
         fast_parse=settings.fast_parse, per_host=settings.fetch_per_host,
+        entry_retention=timedelta(days=settings.entry_retention_days)
+        if settings.entry_retention_days else None,
     )
     commands = CommandService(store=store, clock=clock,
                               digest_max_items=settings.digest_max_items, reference=reference,

@@ -37,6 +37,9 @@ from bot.core.schedule import parse_interval
 from bot.errors import InputError
 
 CommaList = Annotated[list[str], NoDecode]
+# feed health notices look back 30 days (bot.core.health.AUDIENCE_WINDOW): entries must outlive that
+MIN_RETENTION_DAYS = 31
+
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -86,12 +89,21 @@ class Settings(BaseSettings):
     feed_lease_s: float = Field(default=300.0, gt=0)
     delivery_lease_s: float = Field(default=120.0, gt=0)
     alert_max_per_hour: int = Field(default=20, ge=0)  # stories per instant channel; 0 = no limit
+    entry_retention_days: int = Field(default=90, ge=0)  # 0 = keep every entry forever
 
     @field_validator("adapters", "admin_ids", "fetch_allow_networks", mode="before")
     @classmethod
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("entry_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if 0 < value < MIN_RETENTION_DAYS:
+            raise ValueError(f"must be 0 (keep forever) or at least {MIN_RETENTION_DAYS} days: "
+                             "feed health notices look back 30 days")
         return value
 
     @field_validator("fetch_allow_networks")

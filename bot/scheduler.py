@@ -51,6 +51,9 @@ class InFlight:
         return True
 
 
+PRUNE_EVERY_S = 3600.0  # entry retention is counted in days: once an hour is plenty
+
+
 def _guarded(name: str, work: Callable[[], Awaitable[Any]],
              in_flight: InFlight | None = None) -> Callable[[], Awaitable[None]]:
     """A failing tick is logged and retried at the next tick; it never kills the scheduler."""
@@ -79,6 +82,9 @@ def build_scheduler(app: App, *, role: Role = "all",
     if "poll" in jobs:
         scheduler.add_job(_guarded("poll", app.service.poll_due_feeds, in_flight), "interval",
                           seconds=app.settings.poll_tick_s, id="poll", **common)
+        # pollers store the entries, so they forget the old ones too (one at a time)
+        scheduler.add_job(_guarded("prune", app.service.prune_entries, in_flight), "interval",
+                          seconds=PRUNE_EVERY_S, id="prune", **common)
     if "deliver" in jobs:
         scheduler.add_job(_guarded("deliver", app.service.deliver_due, in_flight), "interval",
                           seconds=app.settings.deliver_tick_s, id="deliver", **common)

@@ -63,6 +63,11 @@ MAX_CLAIM = 200  # pending rows composed into one message at most
 
 # the share of the feed lease a single poll may take (`_poll_batch`)
 POLL_DEADLINE_SHARE = 0.8
+# retention (`prune_entries`): a feed's newest entries stay whatever their age, so an item it
+# still lists is never taken for new; batches keep each delete transaction short
+KEEP_PER_FEED = 1000
+PRUNE_BATCH = 5000
+PRUNE_MAX_BATCHES = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +137,7 @@ class NewsService:
         delivery_lease: timedelta = timedelta(seconds=120),
         fast_parse: bool = True,
         per_host: int | None = None,
+        entry_retention: timedelta | None = None,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -151,6 +157,7 @@ class NewsService:
         self._delivery_lease_s = delivery_lease.total_seconds()
         self._fast_parse = fast_parse  # lxml first, feedparser for what it declines
         self._per_host = per_host  # the fetcher's per-host limit: a batch takes no more
+        self._entry_retention = entry_retention  # None: entries are kept forever
         # notices for channels in quiet hours, sent when they end (kept in memory only)
         self._held_notices: list[_Notice] = []
         self._routing: _CachedRouting | None = None
@@ -225,6 +232,24 @@ class NewsService:
             outcomes = [PollOutcome(o.url, "error", error=str(exc)) if f.id in lost else o
                         for f, o in zip(feeds, outcomes, strict=True)]
         return outcomes
+
+    async def prune_entries(self) -> int:
+        """Forget entries first seen longer ago than the retention, except the newest
+        `KEEP_PER_FEED` of every feed (bot/store/retention.py); batch by batch, each its own
+        short transaction. Returns how many went."""
+        if self._entry_retention is None:
+            return 0
+        before = self._clock.now() - self._entry_retention
+        removed = 0
+        for _ in range(PRUNE_MAX_BATCHES):
+            batch = await self._store.prune_entries(before=before, keep_per_feed=KEEP_PER_FEED,
+                                                    limit=PRUNE_BATCH)
+            removed += batch
+            if batch < PRUNE_BATCH:
+                break
+        if removed:
+            log.info("forgot %d entries first seen before %s", removed, before.date())
+        return removed
 
     async def load_routing(self) -> RoutingTable:
         """The routing of the channels and watchlists as stored now. The database counts

@@ -30,6 +30,21 @@ def test_allow_networks_must_be_networks(monkeypatch: pytest.MonkeyPatch) -> Non
         Settings()
 
 
+@pytest.mark.parametrize(("value", "days"), [("0", 0), ("31", 31), ("365", 365)],
+                         ids=["forever", "shortest", "a-year"])
+def test_entry_retention_days(monkeypatch: pytest.MonkeyPatch, value: str, days: int) -> None:
+    monkeypatch.setenv("NEWSBOT_ENTRY_RETENTION_DAYS", value)
+    assert Settings().entry_retention_days == days
+
+
+@pytest.mark.parametrize("value", ["1", "30", "-1"])
+def test_entry_retention_shorter_than_the_health_window_is_refused(
+        monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("NEWSBOT_ENTRY_RETENTION_DAYS", value)
+    with pytest.raises(ValueError, match="entry_retention_days"):
+        Settings()
+
+
 @pytest.mark.parametrize(
     ("text", "seconds"),
     [("10s", 10), ("10m", 600), ("2h", 7200), (" 5 m ", 300), (30, 30)],

@@ -85,7 +85,8 @@ async def app(db_url: str, clock: FixedClock, adapter: ListeningAdapter
 # --- what each role runs ----------------------------------------------------------------------
 
 @pytest.mark.parametrize(("role", "jobs"), [
-    ("poller", {"poll"}), ("sender", {"deliver"}), ("chat", set()), ("all", {"poll", "deliver"}),
+    ("poller", {"poll", "prune"}), ("sender", {"deliver"}), ("chat", set()),
+    ("all", {"poll", "deliver", "prune"}),
 ], ids=ROLES)
 async def test_scheduler_has_the_ticks_of_the_role(app: App, role: Any, jobs: set[str]) -> None:
     scheduler = build_scheduler(app, role=role)
@@ -93,10 +94,10 @@ async def test_scheduler_has_the_ticks_of_the_role(app: App, role: Any, jobs: se
 
 
 @pytest.mark.parametrize(("role", "ticks", "listens"), [
-    ("poller", {"poll"}, False),
+    ("poller", {"poll", "prune"}, False),
     ("sender", {"deliver"}, False),
     ("chat", set(), True),
-    ("all", {"poll", "deliver"}, True),
+    ("all", {"poll", "deliver", "prune"}, True),
 ], ids=ROLES)
 async def test_run_forever_opens_commands_and_ticks_by_role(
     app: App, adapter: ListeningAdapter, monkeypatch: pytest.MonkeyPatch,
@@ -114,6 +115,7 @@ async def test_run_forever_opens_commands_and_ticks_by_role(
 
     monkeypatch.setattr(app.service, "poll_due_feeds", recorder("poll"))
     monkeypatch.setattr(app.service, "deliver_due", recorder("deliver"))
+    monkeypatch.setattr(app.service, "prune_entries", recorder("prune"))
     stop = asyncio.Event()
     task = asyncio.create_task(run_forever(app, role=role, stop=stop))
     async with asyncio.timeout(5):
