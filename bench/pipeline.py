@@ -235,6 +235,17 @@ def print_profile(name: str, prof: Profiled, run: Pass) -> None:
         print(f"      {seconds / total * 100:>5.1f}%  {stage:<11} {label[:90]}")
 
 
+def print_stage_costs(prof: Profiled, run: Run) -> None:
+    """A new entry's measured worker CPU (no profiler) split by the profile's shares."""
+    new = run.passes["new"]
+    per_entry = new.cpu / new.new_entries * 1e6
+    total = sum(prof.stages.values()) or 1.0
+    parts = ", ".join(f"{stage} {prof.stages[stage] / total * per_entry:.0f}"
+                      for stage in STAGES)
+    print(f"  per new entry, µs of worker CPU ({per_entry:.0f} µs measured in {run.label}, "
+          f"split by the shares above): {parts}")
+
+
 def extrapolate(run: Run) -> None:
     """10,000 feeds every 10 minutes on one 2-core machine, from a run's per-poll CPU."""
     changed, same = run.passes["changed"], run.passes["unchanged"]
@@ -352,13 +363,19 @@ def main() -> None:
             extrapolate(reference)
         if not args.no_profile:
             url = postgres or f"sqlite:///{folder}/profile.db"
-            print(f"\nstage breakdown: one process in-process, fast path, "
-                  f"{url.split(':')[0]}, poll_due_feeds(force=True) under cProfile on the "
-                  "thread's CPU clock (it inflates Python calls: shares, not times):")
-            passes, profiles = asyncio.run(in_process(url, config, bases, server.pid,
-                                                      fast=True))
-            for name, prof in profiles.items():
-                print_profile(name, prof, passes[name])
+            for fast in [mode == "fast" for mode in args.parse.split(",")]:
+                path = "fast path" if fast else "feedparser only"
+                print(f"\nstage breakdown: one process in-process, {path}, "
+                      f"{url.split(':')[0]}, poll_due_feeds(force=True) under cProfile on the "
+                      "thread's CPU clock (it inflates Python calls: shares, not times):")
+                passes, profiles = asyncio.run(in_process(url, config, bases, server.pid,
+                                                          fast=fast))
+                for name, prof in profiles.items():
+                    print_profile(name, prof, passes[name])
+                measured = next((r for r in runs if r.fast == fast and r.workers == 1
+                                 and "new" in r.passes), None)
+                if measured is not None and "new" in profiles:
+                    print_stage_costs(profiles["new"], measured)
     server.kill()
     print(f"\ntotal {time.perf_counter() - began:.0f} s; load average "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} at the end")
