@@ -24,6 +24,7 @@ from bot.command_service import CommandService
 from bot.config import FileConfig, Settings
 from bot.core.models import Caller, ChannelRef, Reply
 from bot.core.routing import normalize_target
+from bot.delivery import DeliveryOutcome
 from bot.errors import InputError
 from bot.feeds.dispatch import SchemeFetcher
 from bot.feeds.fetch import HttpFetcher
@@ -33,7 +34,7 @@ from bot.log_redaction import install_secret_filter, secret_values
 from bot.ports import ChatAdapter, Clock, Summarizer
 from bot.reference import load_reference
 from bot.roles import PLANS, Role
-from bot.service import DeliveryOutcome, NewsService, PollOutcome
+from bot.service import NewsService, PollOutcome
 from bot.store import migrate
 from bot.store.lock import exclusive
 from bot.store.sql import SqlStore

@@ -37,9 +37,9 @@ from bot.core.models import (
     Watchlist,
 )
 from bot.core.routing import WATCHLIST_PREFIX, build_routing, entry_key, resolve_target
+from bot.delivery import summarize_article
 from bot.localize import articles_by_key, localize_digest
 from bot.ports import Clock, Summarizer
-from bot.service import summarize_article
 from bot.store.sql import SqlStore
 
 log = logging.getLogger(__name__)

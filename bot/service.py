@@ -6,11 +6,8 @@ Feed health (rules in `bot.core.health`): a feed answering 410 is stopped, one f
 `DISABLE_AFTER_ERRORS` times in a row is paused and probed once a day; the channels it fed
 in the last 30 days are told, in their language, and told again when a paused feed is back.
 
-Alert limit: an instant channel gets at most `alert_max_per_hour` stories in any rolling
-hour (`NEWSBOT_ALERT_MAX_PER_HOUR`, 0 = no limit). Stories beyond it stay pending, oldest
-first out, and go with the next message once the stories sent an hour ago leave the window:
-nothing is dropped or sent twice. Digests (which come at their own times) and `--once`
-(`force`) are not limited.
+Sending one channel's stories (alert limit, quiet hours, digest times, refused sends) is
+`bot.delivery.ChannelDelivery`.
 """
 
 from __future__ import annotations
@@ -24,7 +21,6 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from bot.core.dedupe import first_of_each, select_baseline
-from bot.core.digest import build_digest
 from bot.core.fairness import round_robin_by_host, take_per_host
 from bot.core.health import (
     AUDIENCE_WINDOW,
@@ -33,33 +29,24 @@ from bot.core.health import (
     build_feed_notice,
     failure_transition,
 )
-from bot.core.models import Article, Channel, FeedState, Match, Mode, Watchlist
+from bot.core.models import Article, Channel, FeedState, Watchlist
 from bot.core.routing import RoutingTable, build_routing
-from bot.core.schedule import digest_due, in_quiet_hours, next_poll_at
-from bot.core.summarize import summarize
+from bot.core.schedule import in_quiet_hours, next_poll_at
+from bot.delivery import ChannelDelivery, DeliveryOutcome
 from bot.errors import (
-    ChannelUnavailable,
     FetchError,
     ParseError,
     PermanentError,
-    RateLimited,
     TransientError,
 )
 from bot.feed_moves import follow_redirect
 from bot.feeds.parse import ParsedEntries, parse_feed_entries
-from bot.localize import articles_by_key, localize_digest
 from bot.ports import ChatAdapter, Clock, FeedFetcher, FetchResult, Summarizer
 from bot.store.feeds import UnchangedPoll
 from bot.store.polls import PollWriter
 from bot.store.sql import SqlStore
 
 log = logging.getLogger(__name__)
-
-RETRY_SEND_AFTER = timedelta(seconds=60)
-RETRY_PERMANENT_AFTER = timedelta(hours=1)
-ALERT_WINDOW = timedelta(hours=1)
-MAX_CLAIM = 200  # pending rows composed into one message at most
-
 
 # the share of the feed lease a single poll may take (`_poll_batch`)
 POLL_DEADLINE_SHARE = 0.8
@@ -81,15 +68,6 @@ class PollOutcome:
 
 
 @dataclass(frozen=True, slots=True)
-class DeliveryOutcome:
-    channel: str
-    # held: quiet hours or not digest time; limited: the channel's hourly alert limit is used up
-    status: Literal["sent", "held", "limited", "failed", "paused", "no_adapter"]
-    items: int = 0
-    error: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class _Notice:
     """A feed health notice for one channel; its text is made when it is sent, in the
     channel's language of that moment."""
@@ -107,14 +85,6 @@ class _CachedRouting:
     revision: int  # the database's routing revision it was loaded at
     source: tuple[list[Channel], list[Watchlist]]
     table: RoutingTable
-
-
-def summarize_article(article: Article, matches: tuple[Match, ...]) -> str:
-    return summarize(
-        title=article.title, text=article.text, lang=article.lang,
-        focus_terms=tuple(dict.fromkeys(m.term for m in matches)),
-        description=article.description,
-    )
 
 
 class NewsService:
@@ -148,19 +118,19 @@ class NewsService:
         self._limit = asyncio.Semaphore(concurrency)
         self._baseline_items = baseline_items
         self._baseline_window = baseline_window
-        self._digest_max_items = digest_max_items
         self._reference = reference  # company names for tickers without their own
-        self._summarizer = summarizer  # optional LLM: summaries in the channel's language
-        self._alert_max_per_hour = alert_max_per_hour
         # how long a crashed worker's claims block the others (DESIGN §6)
         self._feed_lease_s = feed_lease.total_seconds()
-        self._delivery_lease_s = delivery_lease.total_seconds()
         self._fast_parse = fast_parse  # lxml first, feedparser for what it declines
         self._per_host = per_host  # the fetcher's per-host limit: a batch takes no more
         self._entry_retention = entry_retention  # None: entries are kept forever
         # notices for channels in quiet hours, sent when they end (kept in memory only)
         self._held_notices: list[_Notice] = []
         self._routing: _CachedRouting | None = None
+        self._delivery = ChannelDelivery(
+            store=store, clock=clock, adapters=adapters, owner=owner,
+            delivery_lease=delivery_lease, alert_max_per_hour=alert_max_per_hour,
+            digest_max_items=digest_max_items, summarizer=summarizer)
 
     # --- polling ------------------------------------------------------------------------------
 
@@ -447,66 +417,5 @@ class NewsService:
         outcomes = []
         for channel in await self._store.list_channels():
             if channel.id in pending:
-                outcomes.append(await self._deliver_channel(channel, force=force))
+                outcomes.append(await self._delivery.deliver(channel, force=force))
         return outcomes
-
-    async def _deliver_channel(self, channel: Channel, *, force: bool) -> DeliveryOutcome:
-        name = str(channel.ref)
-        adapter = self._adapters.get(channel.ref.platform)
-        if adapter is None:
-            return DeliveryOutcome(name, "no_adapter")
-        if channel.paused is not None:
-            # the platform refused this channel: nothing is sent (nor lost) until it resumes
-            return DeliveryOutcome(name, "paused", error=channel.paused)
-        now = self._clock.now()
-        if not force:
-            if in_quiet_hours(now, channel.quiet, channel.timezone):
-                return DeliveryOutcome(name, "held")
-            if channel.mode is Mode.DIGEST:
-                created, last = await self._store.channel_meta(channel.id)
-                if not digest_due(now, last, channel.schedule, channel.timezone, created=created):
-                    return DeliveryOutcome(name, "held")
-        limit = MAX_CLAIM
-        if not force and channel.mode is Mode.INSTANT and self._alert_max_per_hour > 0:
-            sent = await self._store.count_sent_since(channel.id, since=now - ALERT_WINDOW)
-            limit = min(limit, self._alert_max_per_hour - sent)
-            if limit <= 0:
-                return DeliveryOutcome(name, "limited")
-        items = await self._store.claim_deliveries(channel.id, owner=self._owner, now=now,
-                                                   lease_s=self._delivery_lease_s, limit=limit)
-        if not items:
-            return DeliveryOutcome(name, "held")
-        digest = build_digest(
-            items=items, lang=channel.lang, timezone=channel.timezone, now=now,
-            instant=channel.mode is Mode.INSTANT, summarize=summarize_article,
-            max_items=self._digest_max_items,
-        )
-        digest = await localize_digest(
-            digest, articles=articles_by_key(item.article for item in items),
-            summarizer=self._summarizer, label=name,
-        )
-        ids = [item.delivery_id for item in items]
-        try:
-            await adapter.send_digest(channel.ref.external_id, digest)
-        except RateLimited as exc:
-            # the platform's own wait, never less than a second: the outbox re-sends then
-            wait = timedelta(seconds=max(1.0, exc.retry_after_s))
-            await self._store.release(ids, error=str(exc), retry_at=now + wait)
-            return DeliveryOutcome(name, "failed", len(items), str(exc))
-        except TransientError as exc:
-            await self._store.release(ids, error=str(exc), retry_at=now + RETRY_SEND_AFTER)
-            return DeliveryOutcome(name, "failed", len(items), str(exc))
-        except ChannelUnavailable as exc:
-            await self._store.release(ids, error=str(exc))
-            if await self._store.set_channel_paused(channel.id, str(exc)):
-                log.warning("%s paused: %s", name, exc)
-            return DeliveryOutcome(name, "paused", len(items), str(exc))
-        except PermanentError as exc:
-            # e.g. a revoked token: try again much later instead of hammering the platform
-            await self._store.release(ids, error=str(exc), retry_at=now + RETRY_PERMANENT_AFTER)
-            return DeliveryOutcome(name, "failed", len(items), str(exc))
-        sent_at = self._clock.now()
-        await self._store.mark_sent(ids, now=sent_at)
-        if channel.mode is Mode.DIGEST:
-            await self._store.set_last_digest(channel.id, now=sent_at)
-        return DeliveryOutcome(name, "sent", len(items))

@@ -25,9 +25,9 @@ from bot.core.models import (
     Match,
     PendingItem,
 )
+from bot.delivery import summarize_article
 from bot.errors import PermanentError, TransientError
 from bot.localize import articles_by_key, localize_digest
-from bot.service import summarize_article
 from tests.support.adapters import RecordingAdapter
 from tests.support.clock import FixedClock
 from tests.support.fake_openai import FakeReply, fake_openai
