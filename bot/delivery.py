@@ -12,8 +12,11 @@ nothing is dropped or sent twice. Digests (which come at their own times) and `-
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -38,6 +41,7 @@ RETRY_SEND_AFTER = timedelta(seconds=60)
 RETRY_PERMANENT_AFTER = timedelta(hours=1)
 ALERT_WINDOW = timedelta(hours=1)
 MAX_CLAIM = 200  # pending rows composed into one message at most
+RENEW_SHARE = 3  # a claim being sent is renewed every third of the delivery lease
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +126,8 @@ class ChannelDelivery:
         )
         ids = [item.delivery_id for item in items]
         try:
-            await adapter.send_digest(channel.ref.external_id, digest)
+            async with self._renewing(ids):
+                await adapter.send_digest(channel.ref.external_id, digest)
         except RateLimited as exc:
             # the platform's own wait, never less than a second: the outbox re-sends then
             wait = timedelta(seconds=max(1.0, exc.retry_after_s))
@@ -145,3 +150,30 @@ class ChannelDelivery:
         if channel.mode is Mode.DIGEST:
             await self._store.set_last_digest(channel.id, now=sent_at)
         return DeliveryOutcome(name, "sent", len(items))
+
+    @asynccontextmanager
+    async def _renewing(self, ids: list[int]) -> AsyncIterator[None]:
+        """Keep the claim on `ids` while they are being sent: a send can outlast the lease
+        (a split digest at Slack's 1 message/s, a rate-limit wait), and another worker would
+        then claim and post the same stories again."""
+        renewal = asyncio.create_task(self._renew(ids))
+        try:
+            yield
+        finally:
+            renewal.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewal
+
+    async def _renew(self, ids: list[int]) -> None:
+        every = self._delivery_lease_s / RENEW_SHARE
+        while True:
+            await asyncio.sleep(every)
+            until = self._clock.now() + timedelta(seconds=self._delivery_lease_s)
+            try:
+                held = await self._store.renew_deliveries(ids, owner=self._owner, until=until)
+            except TransientError as exc:  # the next renewal may get through
+                log.warning("could not renew the claim on %d deliveries: %s", len(ids), exc)
+                continue
+            if held < len(ids):
+                log.warning("%d of %d deliveries being sent were claimed by another worker "
+                            "meanwhile: they may be posted twice", len(ids) - held, len(ids))

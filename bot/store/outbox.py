@@ -49,6 +49,18 @@ class OutboxQueries(StoreBase):
                 for d, e, title in rows
             ]
 
+    async def renew_deliveries(self, delivery_ids: Sequence[int], *, owner: str,
+                               until: datetime) -> int:
+        """Extend `owner`'s lease on these rows while it is still sending them; returns how
+        many it still held (a lease that ran out and was claimed by another is not taken
+        back)."""
+        async with self._tx() as s:
+            result = await s.execute(update(DeliveryRow).where(
+                DeliveryRow.id.in_(delivery_ids), DeliveryRow.lease_owner == owner,
+                DeliveryRow.status == "pending",
+            ).values(lease_until=until))
+            return int(result.rowcount)  # type: ignore[attr-defined]
+
     async def mark_sent(self, delivery_ids: Sequence[int], *, now: datetime) -> None:
         async with self._tx() as s:
             await s.execute(update(DeliveryRow).where(DeliveryRow.id.in_(delivery_ids)).values(
