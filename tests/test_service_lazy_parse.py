@@ -164,3 +164,39 @@ async def test_changed_feed_normalizes_only_unknown_entries(
                 assert outcome.routed == len(want)
         finally:
             await app.close()
+
+
+async def test_an_entry_that_fails_to_normalize_fails_its_poll_and_writes_nothing(
+    store_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The unknown entries are normalized inside the poll's transaction (one on PostgreSQL):
+    a failure there is the feed's parse error, and nothing of the poll is stored."""
+    first, second = window(clock.now())
+    routes = {"/feed": Route(rss(first))}
+    with serve(routes) as server:
+        settings = Settings(database_url=store_url, fetch_allow_networks=["127.0.0.0/8"])
+        app = await build_app(settings, adapters={"console": RecordingAdapter()}, clock=clock)
+        try:
+            await sync_config(app.store, FileConfig(
+                feeds=[FeedConfig(url=server.url("/feed"))]), clock)
+            [outcome] = await app.service.poll_due_feeds(force=True)
+            assert outcome.status == "new"
+            real = bot.feeds.normalize.build_article
+
+            def failing(entry: RawEntry, **kwargs: Any) -> Article:
+                if entry.title == second[1].title:  # one of the three new entries
+                    raise ValueError("surprise")
+                return real(entry, **kwargs)
+
+            monkeypatch.setattr(bot.feeds.normalize, "build_article", failing)
+            routes["/feed"] = Route(rss(second))
+            clock.advance(minutes=10)
+            [outcome] = await app.service.poll_due_feeds(force=True)
+            assert (outcome.status, outcome.error) == (
+                "error", "cannot parse feed: ValueError: surprise")
+            [feed] = await app.store.list_feeds()
+            uids = [f"g:urn:story:{n}" for n in range(3)]
+            assert await app.store.known_uids(feed.id, uids) == set()
+            assert feed.error_count == 1
+        finally:
+            await app.close()
