@@ -8,6 +8,8 @@ aborts and the next one retries).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -40,8 +42,14 @@ class StoreBase:
         # tick uses it instead of failing that tick (tests/store/test_outage.py)
         self._engine: AsyncEngine = create_async_engine(async_url(url), echo=echo,
                                                         pool_pre_ping=True, **sized)
+        # SQLite has one writer: this process's transactions take turns here instead of
+        # meeting inside SQLite, where a transaction that reads and then writes fails at once
+        # ("database is locked", whatever the busy timeout) when another connection wrote in
+        # between, and 16 concurrent polls on a slow machine did (bench/scale.md)
+        self._turn: asyncio.Lock | None = None
         if self._engine.dialect.name == "sqlite":
             event.listen(self._engine.sync_engine, "connect", _sqlite_pragmas)
+            self._turn = asyncio.Lock()
         self._sessions = async_sessionmaker(self._engine, expire_on_commit=False)
 
     @property
@@ -53,6 +61,14 @@ class StoreBase:
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncSession]:
+        async with contextlib.AsyncExitStack() as turn:
+            if self._turn is not None:
+                await turn.enter_async_context(self._turn)
+            async with self._session_tx() as session:
+                yield session
+
+    @asynccontextmanager
+    async def _session_tx(self) -> AsyncIterator[AsyncSession]:
         try:
             async with self._sessions() as session, session.begin():
                 yield session
