@@ -179,8 +179,8 @@ class FeedQueries(StoreBase):
                           ) -> AsyncIterator[PollWriter]:
         """A poll's dedupe questions and its write. `shared`: in one transaction (the
         default on PostgreSQL: a transaction's fixed cost was a tenth of a changed poll);
-        otherwise each in its own (the default on SQLite, where a read transaction that
-        later writes fails once another connection wrote in between)."""
+        otherwise each in its own (the default on SQLite: sharing measured no faster there,
+        and it would hold the process's SQLite turn while the poll normalizes and routes)."""
         if shared is None:
             shared = self.dialect == "postgresql"
         if not shared:

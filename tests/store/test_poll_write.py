@@ -172,7 +172,7 @@ async def test_known_entries_is_one_transaction_with_the_build_inside(
 async def test_a_polls_questions_and_write_share_one_transaction_on_postgresql(
         store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """On PostgreSQL a transaction's fixed cost was a tenth of a changed poll; SQLite keeps
-    one per call (a read transaction that later writes fails after another writer)."""
+    one per call (sharing measured no faster there)."""
     feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
     opened: list[str] = []
     real_tx = store._tx
