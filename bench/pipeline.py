@@ -34,11 +34,12 @@ import logging
 import math
 import os
 import pstats
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -220,17 +221,39 @@ HEADER = (f"{'configuration':<28} {'feeds/s':>7} {'new/s':>7} {'CPU s/1k new':>1
           f"{'worker / +DB':>16} {'worker / +DB':>15} {'worker / +DB':>17} {'peak':>6}")
 
 
+def _configs(runs: Sequence[Run]) -> dict[tuple[str, int, bool], list[Run]]:
+    """The finished runs by configuration (database, workers, fast path)."""
+    out: dict[tuple[str, int, bool], list[Run]] = {}
+    for run in runs:
+        if run.passes:
+            out.setdefault((run.db, run.workers, run.fast), []).append(run)
+    return out
+
+
+def _median(runs: Sequence[Run], value: Callable[[Run], float]) -> float:
+    return statistics.median(value(r) for r in runs)
+
+
+def _new_rate(run: Run, *, with_db: bool = False) -> float:
+    new = run.passes["new"]
+    return new.new_entries / (new.cpu + (new.db_cpu if with_db else 0.0))
+
+
 def report_ratios(runs: Sequence[Run]) -> list[tuple[str, float, float]]:
+    """fast / feedparser-only new-entry rates per configuration (medians of its runs)."""
     out = []
-    by_key = {(r.db, r.workers, r.fast): r for r in runs if r.passes}
-    for (dbname, workers, fast), run in by_key.items():
-        slow = by_key.get((dbname, workers, False))
-        if not fast or slow is None:
+    configs = _configs(runs)
+    for (dbname, workers, fast), mine in configs.items():
+        slow = configs.get((dbname, workers, False))
+        if not fast or not slow:
             continue
-        f, s = run.passes["new"], slow.passes["new"]
-        wall = (f.new_entries / f.wall) / (s.new_entries / s.wall)
-        cpu = (f.new_entries / (f.cpu + f.db_cpu)) / (s.new_entries / (s.cpu + s.db_cpu))
-        out.append((f"{dbname} {workers} worker(s)", wall, cpu))
+
+        def wall(r: Run) -> float:
+            return r.passes["new"].new_entries / r.passes["new"].wall
+
+        out.append((f"{dbname} {workers} worker(s)", _median(mine, wall) / _median(slow, wall),
+                    _median(mine, lambda r: _new_rate(r, with_db=True))
+                    / _median(slow, lambda r: _new_rate(r, with_db=True))))
     return out
 
 
@@ -313,6 +336,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="unchanged passes per run")
     parser.add_argument("--tick", type=float, default=0.2, help="NEWSBOT_POLL_TICK_S")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per pass")
+    parser.add_argument("--runs", type=int, default=1,
+                        help="runs per configuration; targets and ratios use their medians")
     args = parser.parse_args()
     began = time.perf_counter()
     print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())} on "
@@ -366,11 +391,14 @@ def main() -> None:
         print(HEADER)
         for fast in [mode == "fast" for mode in args.parse.split(",")]:
             for dbname, url, count, how in plans:
-                label = f"{dbname} {count}× {'fast' if fast else 'feedparser'}"
-                run = run_workers(label, url, count, fast=fast, role=how, config=config,
-                                  bases=bases, server_pid=server.pid, args=args, folder=folder)
-                runs.append(run)
-                print(_row(run), flush=True)
+                for k in range(args.runs):
+                    label = f"{dbname} {count}× {'fast' if fast else 'feedparser'}" + (
+                        f" #{k + 1}" if args.runs > 1 else "")
+                    run = run_workers(label, url, count, fast=fast, role=how, config=config,
+                                      bases=bases, server_pid=server.pid, args=args,
+                                      folder=folder)
+                    runs.append(run)
+                    print(_row(run), flush=True)
         idle = max((r.idle for r in runs if r.passes), default=0.0)
         print("\n(new: 50 new entries per feed, all matched and routed; changed: 3 new of 50; "
               "unchanged: 304 or identical bytes. +DB adds the PostgreSQL backends' CPU. "
@@ -406,15 +434,21 @@ def main() -> None:
 
 
 def targets(runs: Sequence[Run], ratios: Sequence[tuple[str, float, float]]) -> None:
-    done = [r for r in runs if r.passes and r.fast]
+    """The issue's targets from the medians of each fast-path configuration's runs."""
+    done = {key: mine for key, mine in _configs(runs).items() if key[2]}
     if not done:
         return
-    best = max(r.passes["new"].new_entries / r.passes["new"].cpu for r in done)
-    best_db = max((r.passes["new"].new_entries / (r.passes["new"].cpu + r.passes["new"].db_cpu)
-                   for r in done if r.db == "PostgreSQL"), default=float("nan"))
-    worst_same = max(r.passes["unchanged"].per_feed_ms() for r in done)
-    same = ", ".join(f"{r.db} {r.workers}×: {r.passes['unchanged'].per_feed_ms():.2f} ms"
-                     for r in done)
+    best = max(_median(mine, _new_rate) for mine in done.values())
+    best_db = max((_median(mine, lambda r: _new_rate(r, with_db=True))
+                   for (db, _, _), mine in done.items() if db == "PostgreSQL"),
+                  default=float("nan"))
+
+    def unchanged(r: Run) -> float:
+        return r.passes["unchanged"].per_feed_ms()
+
+    worst_same = max(_median(mine, unchanged) for mine in done.values())
+    same = ", ".join(f"{db} {workers}×: {_median(mine, unchanged):.2f} ms"
+                     for (db, workers, _), mine in done.items())
     ratio = min((cpu for _, _, cpu in ratios), default=float("nan"))
 
     def verdict(ok: bool) -> str:
