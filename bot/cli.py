@@ -16,7 +16,13 @@ import typer
 from bot.cli_audit import audit as audit_command
 from bot.cli_status import status as status_command
 from bot.cli_watchlist import watchlist_app
-from bot.config import FileConfig, Settings, load_config_file, load_default_config
+from bot.config import (
+    FileConfig,
+    Settings,
+    load_config_file,
+    load_default_config,
+    load_settings,
+)
 from bot.errors import InputError, NewsbotError, ParseError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -53,7 +59,7 @@ def cli_errors(func: F) -> F:
 
 
 def _settings(config: Path | None) -> Settings:
-    settings = Settings()
+    settings = load_settings()
     if config is not None:
         settings = settings.model_copy(update={"config": config})
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,

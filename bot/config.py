@@ -7,6 +7,7 @@ using the line marks of the YAML node tree, so a user can find the mistake.
 
 from __future__ import annotations
 
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
@@ -114,6 +115,22 @@ class Settings(BaseSettings):
 
             NetworkGuard(allow_networks=value)  # raises ValueError naming the bad entry
         return value
+
+
+def load_settings() -> Settings:
+    """`Settings()` from the environment and `.env`; a bad value is an `InputError` that
+    names the variable and where it came from (the value itself is not repeated: it may be
+    a secret)."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            name = "NEWSBOT_" + str(error["loc"][0]).upper() if error["loc"] else "NEWSBOT_*"
+            source = "environment" if name in os.environ else ".env"
+            message = str(error["msg"]).removeprefix("Value error, ")
+            problems.append(f"{name} ({source}): {message}")
+        raise InputError("; ".join(problems)) from None
 
 
 # --- YAML config file ---------------------------------------------------------------------------

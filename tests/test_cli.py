@@ -194,3 +194,15 @@ def test_audit_lists_changes_and_refusals_newest_first() -> None:
 def test_help(args: list[str]) -> None:
     proc = newsbot(*args)
     assert proc.returncode == 0 and "Usage" in proc.stdout
+
+
+@pytest.mark.parametrize(("env", "fragment"), [
+    ({"NEWSBOT_ENTRY_RETENTION_DAYS": "10"},
+     "NEWSBOT_ENTRY_RETENTION_DAYS (environment): must be 0 (keep forever) or at least 31"),
+    ({"NEWSBOT_FETCH_ALLOW_NETWORKS": "intranet"},
+     "NEWSBOT_FETCH_ALLOW_NETWORKS (environment): 'intranet' is not a network"),
+    ({"NEWSBOT_FETCH_PER_HOST": "none"}, "NEWSBOT_FETCH_PER_HOST (environment):"),
+], ids=["retention-too-short", "not-a-network", "not-a-number"])
+def test_a_bad_setting_is_one_line_naming_the_variable(env: dict[str, str],
+                                                       fragment: str) -> None:
+    assert_clean_error(newsbot("run", "--once", env=env), 2, fragment)

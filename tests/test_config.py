@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Settings, load_config_file, load_default_config, parse_interval
+from bot.config import (
+    Settings,
+    load_config_file,
+    load_default_config,
+    load_settings,
+    parse_interval,
+)
 from bot.errors import InputError
 
 
@@ -144,3 +150,20 @@ def test_duplicate_symbol_in_a_config_watchlist_is_an_input_error(tmp_path: Path
         load_config_file(path)
     assert str(info.value).startswith(f"{path}:5:")
     assert "duplicate symbol" in str(info.value) and "'snow'" in str(info.value)
+
+
+@pytest.mark.parametrize(("from_env", "source"), [(True, "environment"), (False, ".env")],
+                         ids=["environment", "dotenv"])
+def test_a_bad_setting_names_its_variable_and_source(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, from_env: bool, source: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("NEWSBOT_ENTRY_RETENTION_DAYS", raising=False)
+    if from_env:
+        monkeypatch.setenv("NEWSBOT_ENTRY_RETENTION_DAYS", "7")
+    else:
+        (tmp_path / ".env").write_text("NEWSBOT_ENTRY_RETENTION_DAYS=7\n")
+    with pytest.raises(InputError) as raised:
+        load_settings()
+    assert str(raised.value) == (
+        f"NEWSBOT_ENTRY_RETENTION_DAYS ({source}): must be 0 (keep forever) or at least 31 "
+        "days: feed health notices look back 30 days")
