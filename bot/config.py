@@ -99,6 +99,23 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        # (the value is never echoed: it may carry a password)
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        example = "e.g. sqlite:///./newsbot.db or postgresql+psycopg://user:password@host/newsbot"
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            raise ValueError(f"not a database URL ({example})") from None
+        if backend not in ("sqlite", "postgresql", "postgres"):
+            raise ValueError(f"newsbot runs on SQLite or PostgreSQL, not {backend[:20]!r} "
+                             f"({example})")
+        return value
+
     @field_validator("entry_retention_days")
     @classmethod
     def _retention(cls, value: int) -> int:

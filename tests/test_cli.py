@@ -202,7 +202,13 @@ def test_help(args: list[str]) -> None:
     ({"NEWSBOT_FETCH_ALLOW_NETWORKS": "intranet"},
      "NEWSBOT_FETCH_ALLOW_NETWORKS (environment): 'intranet' is not a network"),
     ({"NEWSBOT_FETCH_PER_HOST": "none"}, "NEWSBOT_FETCH_PER_HOST (environment):"),
-], ids=["retention-too-short", "not-a-network", "not-a-number"])
+    ({"NEWSBOT_DATABASE_URL": "garbage"},
+     "NEWSBOT_DATABASE_URL (environment): not a database URL (e.g. sqlite:///"),
+    ({"NEWSBOT_DATABASE_URL": "mysql://user:hunter2@db/newsbot"},
+     "newsbot runs on SQLite or PostgreSQL, not 'mysql'"),
+], ids=["retention-too-short", "not-a-network", "not-a-number", "not-a-url", "other-database"])
 def test_a_bad_setting_is_one_line_naming_the_variable(env: dict[str, str],
                                                        fragment: str) -> None:
-    assert_clean_error(newsbot("run", "--once", env=env), 2, fragment)
+    proc = newsbot("run", "--once", env=env)
+    assert_clean_error(proc, 2, fragment)
+    assert "hunter2" not in proc.stderr

@@ -167,3 +167,11 @@ def test_a_bad_setting_names_its_variable_and_source(
     assert str(raised.value) == (
         f"NEWSBOT_ENTRY_RETENTION_DAYS ({source}): must be 0 (keep forever) or at least 31 "
         "days: feed health notices look back 30 days")
+
+
+@pytest.mark.parametrize("url", [
+    "sqlite:///./newsbot.db", "sqlite+aiosqlite:///x.db", "sqlite:///:memory:",
+    "postgresql+psycopg://u:p@db:5432/newsbot", "postgresql://u@db/newsbot", "postgres://u@db/n",
+])
+def test_database_urls_newsbot_runs_on_are_accepted(url: str) -> None:
+    assert Settings(database_url=url).database_url == url

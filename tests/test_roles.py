@@ -236,7 +236,8 @@ PG = "postgresql+psycopg://newsbot@127.0.0.1:5432/newsbot"
      ["--role sender needs PostgreSQL", "NEWSBOT_DATABASE_URL"]),
     (["--role", "chat"], "sqlite:///./newsbot.db", ["--role chat needs PostgreSQL"]),
     (["--role", "chat", "--once"], PG, ["--once has nothing to do with --role chat"]),
-    (["--role", "poller"], "not a url", ["NEWSBOT_DATABASE_URL is not a database URL"]),
+    (["--role", "poller"], "not a url",
+     ["NEWSBOT_DATABASE_URL (environment): not a database URL"]),
 ], ids=["unknown-role", "poller-on-default-sqlite", "sender-on-sqlite", "chat-on-sqlite",
         "chat-once", "malformed-url"])
 def test_refused_roles_exit_2_with_one_clear_line(
