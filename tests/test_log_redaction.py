@@ -49,7 +49,8 @@ def installed() -> Iterator[None]:
          "unparsable-url"],
 )
 def test_secret_values(fields: dict[str, object], expected: set[str]) -> None:
-    assert secret_values(Settings(**fields)) == expected  # type: ignore[arg-type]
+    # unvalidated: Settings refuses an unparsable URL itself, but the filter must cope anyway
+    assert secret_values(Settings.model_construct(**fields)) == expected
 
 
 def record(msg: str, *args: object, exc: BaseException | None = None) -> logging.LogRecord:
