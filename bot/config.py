@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     config: Path | None = None
     database_url: str = "sqlite:///./newsbot.db"
     adapters: CommaList = Field(default_factory=lambda: ["console"])
-    log_level: str = "WARNING"
+    log_level: str = "WARNING"  # DEBUG, INFO, WARNING, ERROR or CRITICAL
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -60,7 +60,7 @@ class Settings(BaseSettings):
     slack_mode: Literal["socket", "http"] = "socket"
     slack_api_url: str = "https://slack.com/api/"
     http_host: str = "127.0.0.1"
-    http_port: int = 3000
+    http_port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port
 
     discord_token: SecretStr | None = None
     discord_api_base: str | None = None
@@ -75,18 +75,18 @@ class Settings(BaseSettings):
 
     fetch_allow_networks: CommaList = Field(default_factory=list)
     fetch_user_agent: str = "newsbot/0.1 (+https://github.com/newsbot/newsbot)"
-    fetch_timeout_s: float = 30.0
-    fetch_max_bytes: int = 10 * 1024 * 1024
-    fetch_concurrency: int = 16
+    fetch_timeout_s: float = Field(default=30.0, gt=0)
+    fetch_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    fetch_concurrency: int = Field(default=16, ge=1)  # 0 would poll nothing, for ever
     fetch_per_host: int = Field(default=2, ge=1)  # requests in flight to one host at once
     # lxml parses well-formed feeds, feedparser the rest (same results; see bot.feeds.fastparse)
     fast_parse: bool = True
 
-    poll_tick_s: float = 10.0
-    deliver_tick_s: float = 15.0
-    baseline_items: int = 3
-    baseline_window_h: float = 24.0
-    digest_max_items: int = 20
+    poll_tick_s: float = Field(default=10.0, gt=0)
+    deliver_tick_s: float = Field(default=15.0, gt=0)
+    baseline_items: int = Field(default=3, ge=0)
+    baseline_window_h: float = Field(default=24.0, ge=0)
+    digest_max_items: int = Field(default=20, ge=1)
     feed_lease_s: float = Field(default=300.0, gt=0)
     delivery_lease_s: float = Field(default=120.0, gt=0)
     alert_max_per_hour: int = Field(default=20, ge=0)  # stories per instant channel; 0 = no limit
@@ -97,6 +97,13 @@ class Settings(BaseSettings):
     def _split_commas(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return value
 
     @field_validator("database_url")

@@ -175,3 +175,29 @@ def test_a_bad_setting_names_its_variable_and_source(
 ])
 def test_database_urls_newsbot_runs_on_are_accepted(url: str) -> None:
     assert Settings(database_url=url).database_url == url
+
+
+@pytest.mark.parametrize(("variable", "value", "message"), [
+    ("NEWSBOT_LOG_LEVEL", "loud", "must be DEBUG, INFO, WARNING, ERROR or CRITICAL"),
+    ("NEWSBOT_FETCH_CONCURRENCY", "0", "greater than or equal to 1"),  # would poll nothing
+    ("NEWSBOT_POLL_TICK_S", "-1", "greater than 0"),
+    ("NEWSBOT_DELIVER_TICK_S", "0", "greater than 0"),
+    ("NEWSBOT_FETCH_TIMEOUT_S", "0", "greater than 0"),
+    ("NEWSBOT_FETCH_MAX_BYTES", "10", "greater than or equal to 1024"),
+    ("NEWSBOT_DIGEST_MAX_ITEMS", "-5", "greater than or equal to 1"),
+    ("NEWSBOT_BASELINE_ITEMS", "-1", "greater than or equal to 0"),
+    ("NEWSBOT_BASELINE_WINDOW_H", "-2", "greater than or equal to 0"),
+    ("NEWSBOT_HTTP_PORT", "70000", "less than or equal to 65535"),
+], ids=lambda v: str(v)[:30])
+def test_settings_out_of_range_are_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                                           variable: str, value: str, message: str) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(InputError, match=f"^{variable} \\(environment\\): .*{message}"):
+        load_settings()
+
+
+@pytest.mark.parametrize("level", ["debug", "INFO", "Warning"])
+def test_log_levels_in_any_case(monkeypatch: pytest.MonkeyPatch, level: str) -> None:
+    monkeypatch.setenv("NEWSBOT_LOG_LEVEL", level)
+    assert Settings().log_level == level
