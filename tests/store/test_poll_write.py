@@ -137,25 +137,32 @@ async def test_known_entries_answers_a_polls_dedupe(
         assert await store.known_stories(feed.id, fresh) == repeated
 
 
-@pytest.mark.parametrize(("stories", "calls"), [(True, 1), (False, 0)],
-                         ids=["baselined", "first-poll"])
-async def test_known_entries_is_one_transaction_with_the_build_inside(
-        store: SqlStore, monkeypatch: pytest.MonkeyPatch, stories: bool, calls: int) -> None:
-    feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
-    await store.record_poll(feed.id, now=NOW, articles=[article("a"), article("c")],
-                            routes=[], etag=None, last_modified=None, title="T",
-                            next_poll_at=NOW)
-    opened: list[str] = []
+@pytest.fixture
+def opened(store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The store's transactions as they open and close ("open", "closed", ...)."""
+    events: list[str] = []
     real_tx = store._tx
 
     @asynccontextmanager
     async def counting_tx() -> AsyncIterator[AsyncSession]:
-        opened.append("open")
+        events.append("open")
         async with real_tx() as s:
             yield s
-        opened.append("closed")
+        events.append("closed")
 
     monkeypatch.setattr(store, "_tx", counting_tx)
+    return events
+
+
+@pytest.mark.parametrize(("stories", "calls"), [(True, 1), (False, 0)],
+                         ids=["baselined", "first-poll"])
+async def test_known_entries_is_one_transaction_with_the_build_inside(
+        store: SqlStore, opened: list[str], stories: bool, calls: int) -> None:
+    feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
+    await store.record_poll(feed.id, now=NOW, articles=[article("a"), article("c")],
+                            routes=[], etag=None, last_modified=None, title="T",
+                            next_poll_at=NOW)
+    opened.clear()  # counted from here
     inside: list[list[str]] = []
 
     def unknown(found: set[str]) -> list[Article]:
@@ -170,21 +177,11 @@ async def test_known_entries_is_one_transaction_with_the_build_inside(
 
 
 async def test_a_polls_questions_and_write_share_one_transaction_on_postgresql(
-        store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> None:
+        store: SqlStore, opened: list[str]) -> None:
     """On PostgreSQL a transaction's fixed cost was a tenth of a changed poll; SQLite keeps
     one per call (sharing measured no faster there)."""
     feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
-    opened: list[str] = []
-    real_tx = store._tx
-
-    @asynccontextmanager
-    async def counting_tx() -> AsyncIterator[AsyncSession]:
-        opened.append("open")
-        async with real_tx() as s:
-            yield s
-        opened.append("closed")
-
-    monkeypatch.setattr(store, "_tx", counting_tx)
+    opened.clear()  # counted from here
     async with store.poll_writer(feed.id) as writer:
         assert await writer.known_entries(["a"]) == (set(), set())
         assert await writer.record_poll(now=NOW, articles=[article("a")], routes=[],
