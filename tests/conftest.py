@@ -4,10 +4,15 @@ import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
+import bot.feeds.normalize
+import bot.service
+from bot.core.models import Article
+from bot.feeds.normalize import RawEntry
 from tests.support.clock import FixedClock
 from tests.support.fake_discord import FakeDiscord
 from tests.support.fake_slack import FakeSlack
@@ -86,3 +91,32 @@ async def fake_discord() -> AsyncIterator[FakeDiscord]:
     await server.start()
     yield server
     await server.close()
+
+
+@pytest.fixture
+def normalized(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The raw titles of the entries normalized, in order (a seam in `build_article`): which
+    entries a parse or a poll paid the HTML work for."""
+    titles: list[str] = []
+    real = bot.feeds.normalize.build_article
+
+    def counting(entry: RawEntry, **kwargs: Any) -> Article:
+        titles.append(entry.title)
+        return real(entry, **kwargs)
+
+    monkeypatch.setattr(bot.feeds.normalize, "build_article", counting)
+    return titles
+
+
+@pytest.fixture
+def parses(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The keyword arguments (source, content_type, fast) of every feed the poller parses."""
+    calls: list[dict[str, Any]] = []
+    real = bot.service.parse_feed_entries
+
+    def recording(data: bytes, **kwargs: Any) -> Any:
+        calls.append(kwargs)
+        return real(data, **kwargs)
+
+    monkeypatch.setattr(bot.service, "parse_feed_entries", recording)
+    return calls

@@ -92,20 +92,6 @@ CASES: list[tuple[str, Callable[[datetime], Polls], Callable[[list[Item]], list[
 ]
 
 
-@pytest.fixture
-def normalized(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The raw titles of the entries the poll normalized (a seam in `build_article`)."""
-    seen: list[str] = []
-    real = bot.feeds.normalize.build_article
-
-    def counting(entry: RawEntry, **kwargs: Any) -> Article:
-        seen.append(entry.title)
-        return real(entry, **kwargs)
-
-    monkeypatch.setattr(bot.feeds.normalize, "build_article", counting)
-    return seen
-
-
 async def reference(app: App, body: bytes, now: datetime
                     ) -> tuple[list[Article], list[Article]]:
     """(stored, delivered) as the poll found them when it normalized every entry."""

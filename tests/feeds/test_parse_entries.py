@@ -83,20 +83,6 @@ def test_corpus_comes_out_as_parse_feed_gives_it(shared: Path, corpus: str) -> N
             check_same(data, source=f"https://news.example.org/{name}", fast=fast)
 
 
-@pytest.fixture
-def normalized(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The raw titles of the entries normalized, in order (a seam in `build_article`)."""
-    titles: list[str] = []
-    real = bot.feeds.normalize.build_article
-
-    def counting(entry: RawEntry, **kwargs: Any) -> Article:
-        titles.append(entry.title)
-        return real(entry, **kwargs)
-
-    monkeypatch.setattr(bot.feeds.normalize, "build_article", counting)
-    return titles
-
-
 @PATHS
 @pytest.mark.parametrize(("ask", "built", "work"), [
     ([], [], []),
