@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-import bot.service
 from bot.app import build_app, sync_config
 from bot.config import ChannelConfig, FeedConfig, FileConfig, Settings
 from tests.support.adapters import RecordingAdapter
@@ -21,18 +20,10 @@ from tests.test_service import WATCHLIST
                          ids=["default", "off", "on"])
 async def test_poll_parses_as_the_setting_says(
     env: str | None, fast: bool, db_url: str, clock: FixedClock,
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, parses: list[dict[str, Any]],
 ) -> None:
     if env is not None:
         monkeypatch.setenv("NEWSBOT_FAST_PARSE", env)
-    calls: list[bool] = []
-    real_parse = bot.service.parse_feed_entries
-
-    def recording_parse(data: bytes, **kwargs: Any) -> Any:
-        calls.append(kwargs["fast"])
-        return real_parse(data, **kwargs)
-
-    monkeypatch.setattr(bot.service, "parse_feed_entries", recording_parse)
     body = rss([Item("Snowflake legt zu", guid="s1", published=clock.now()),
                 Item("Nvidia steigt", guid="n1", published=clock.now())])
     with serve({"/feed": Route(body)}) as server:
@@ -48,5 +39,5 @@ async def test_poll_parses_as_the_setting_says(
             [outcome] = await app.service.poll_due_feeds(force=True)
         finally:
             await app.close()
-    assert calls == [fast]
+    assert [call["fast"] for call in parses] == [fast]
     assert (outcome.status, outcome.new_entries) == ("new", 2)

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
-import bot.service
 from bot.app import build_app, sync_config
 from bot.config import ChannelConfig, FeedConfig, FileConfig, Settings
 from tests.support.adapters import RecordingAdapter
@@ -18,16 +15,8 @@ from tests.test_service import WATCHLIST
 
 
 async def test_same_body_is_not_parsed_again(
-    db_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+    db_url: str, clock: FixedClock, parses: list[dict[str, Any]]
 ) -> None:
-    parsed: list[str] = []
-    real_parse = bot.service.parse_feed_entries
-
-    def counting_parse(data: bytes, **kwargs: Any) -> Any:
-        parsed.append(kwargs["source"])
-        return real_parse(data, **kwargs)
-
-    monkeypatch.setattr(bot.service, "parse_feed_entries", counting_parse)
     first = rss([Item("Snowflake legt zu", guid="s1", published=clock.now())])
     second = rss([Item("Snowflake legt zu", guid="s1", published=clock.now()),
                   Item("Nvidia steigt", guid="n1", published=clock.now())])
@@ -42,11 +31,11 @@ async def test_same_body_is_not_parsed_again(
                 channels=[ChannelConfig(adapter="console", id="c", subscribe=["watchlist:tech"])],
             ), clock)
             [outcome] = await app.service.poll_due_feeds(force=True)
-            assert outcome.status == "new" and len(parsed) == 1
+            assert outcome.status == "new" and len(parses) == 1
             [outcome] = await app.service.poll_due_feeds(force=True)
-            assert outcome.status == "unchanged" and len(parsed) == 1  # same bytes: no parse
+            assert outcome.status == "unchanged" and len(parses) == 1  # same bytes: no parse
             routes["/feed"] = Route(second)
             [outcome] = await app.service.poll_due_feeds(force=True)
-            assert (outcome.status, outcome.new_entries) == ("new", 1) and len(parsed) == 2
+            assert (outcome.status, outcome.new_entries) == ("new", 1) and len(parses) == 2
         finally:
             await app.close()
