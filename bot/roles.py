@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from bot.errors import InputError
 
@@ -57,12 +56,8 @@ def check_role(role: Role, *, database_url: str, once: bool) -> None:
     if role == "chat" and once:
         raise InputError("--once has nothing to do with --role chat (it only answers "
                          "commands); use --role poller, sender or all")
-    try:
-        backend = make_url(database_url).get_backend_name()
-    except ArgumentError:
-        # (the value is not echoed: it may carry a password)
-        raise InputError("NEWSBOT_DATABASE_URL is not a database URL (e.g. "
-                         "postgresql+psycopg://user:password@host:5432/newsbot)") from None
+    # (`database_url` is a checked setting: bot.config says what a database URL must be)
+    backend = make_url(database_url).get_backend_name()
     if role != "all" and backend == "sqlite":
         raise InputError(f"--role {role} needs PostgreSQL: set NEWSBOT_DATABASE_URL="
                          "postgresql+psycopg://… (on SQLite run one process with --role all)")
