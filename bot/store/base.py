@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import select as io_select
+import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, select
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -37,11 +39,18 @@ class StoreBase:
         # as many pooled connections as polls run at once (`pool_size`): with fewer, every
         # poll past the pool opened and closed a PostgreSQL connection (a server process)
         # per transaction (bench/pipeline.py)
-        sized = {"pool_size": pool_size} if async_url(url).startswith("postgresql") else {}
-        # pre-ping: a connection the server dropped (restart, failover) is replaced before a
-        # tick uses it instead of failing that tick (tests/store/test_outage.py)
+        server = async_url(url).startswith("postgresql")
+        sized = {"pool_size": pool_size} if server else {}
+        # a connection the server dropped (restart, failover) is replaced before a tick uses
+        # it instead of failing that tick (tests/store/test_outage.py): SQLite pings every
+        # checkout (it costs nothing there), PostgreSQL only a suspect one (`_checkout`)
         self._engine: AsyncEngine = create_async_engine(async_url(url), echo=echo,
-                                                        pool_pre_ping=True, **sized)
+                                                        pool_pre_ping=not server, **sized)
+        if server:
+            event.listen(self._engine.sync_engine.pool, "connect", _trusted)
+            event.listen(self._engine.sync_engine.pool, "checkin", _trusted)
+            event.listen(self._engine.sync_engine.pool, "checkout",
+                         _checkout_check(self._engine.dialect))
         # SQLite has one writer: this process's transactions take turns here instead of
         # meeting inside SQLite, where a transaction that reads and then writes fails at once
         # ("database is locked", whatever the busy timeout) when another connection wrote in
@@ -66,6 +75,18 @@ class StoreBase:
                 await turn.enter_async_context(self._turn)
             async with self._session_tx() as session:
                 yield session
+
+    @asynccontextmanager
+    async def _autocommit(self) -> AsyncIterator[Any]:
+        """PostgreSQL: a pooled psycopg connection in autocommit mode, for the poll path's
+        own statements (bot/store/polls_pg.py wraps their errors)."""
+        try:
+            async with self._engine.connect() as conn:
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                raw = await conn.get_raw_connection()
+                yield raw.driver_connection
+        except (OperationalError, DBAPIError) as exc:
+            raise StoreError(f"database error: {type(exc.orig).__name__}: {exc.orig}") from exc
 
     @asynccontextmanager
     async def _session_tx(self) -> AsyncIterator[AsyncSession]:
@@ -114,6 +135,42 @@ def channel_value_of(row: ChannelRow, subscriptions: Iterable[str]) -> Channel:
         timezone=row.timezone, mode=Mode(row.mode), schedule=tuple(row.schedule or ()),
         quiet=row.quiet, subscriptions=tuple(subscriptions), paused=row.paused_reason,
     )
+
+
+# A connection back in the pool within this long, whose socket has nothing to read, is used
+# without a ping. A server that ends a connection (restart, failover, pg_terminate_backend)
+# sends a last message and closes it, which makes the idle socket readable; the ping, a
+# round trip, is kept for those and for connections idle longer (half-open TCP). Pinging
+# every checkout cost ≈ 0.15 ms of a poll's worker CPU (bench/scale.md).
+TRUST_IDLE_S = 1.0
+
+
+def _trusted(_dbapi_conn: Any, record: Any, *_: Any) -> None:
+    record.info["newsbot_idle_since"] = time.monotonic()
+
+
+def _checkout_check(dialect: Any) -> Any:
+    def checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("newsbot_idle_since")
+        if since is not None and time.monotonic() - since < TRUST_IDLE_S and _quiet(dbapi_conn):
+            return
+        try:
+            alive = dialect.do_ping(dbapi_conn)
+        except Exception:  # the driver's own error for a dead connection
+            alive = False
+        if not alive:  # the pool replaces the connection and checks the new one out
+            raise DisconnectionError("the connection failed its ping")
+
+    return checkout
+
+
+def _quiet(dbapi_conn: Any) -> bool:
+    """Whether an idle connection's socket has nothing to read (a live one has not)."""
+    try:
+        fd = dbapi_conn.driver_connection.pgconn.socket
+        return not io_select.select([fd], [], [], 0)[0]
+    except Exception:  # closed, or no socket to ask: suspect
+        return False
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

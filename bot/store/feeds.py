@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.core.models import Article, Channel, FeedState
 from bot.core.routing import Route
 from bot.store.base import StoreBase, channel_value, feed_state
-from bot.store.polls import PollWriter, known_stories, known_uids
+from bot.store.polls import PollWriter
 from bot.store.schema import AuditRow, ChannelRow, DeliveryRow, EntryRow, FeedMoveRow, FeedRow
 
 FEED_LEASE_S = 300.0  # longer than any poll: a fetch's total deadline plus the write
@@ -138,20 +138,18 @@ class FeedQueries(StoreBase):
                 ).values(next_poll_at=feed.next_poll_at, lease_owner=None, lease_until=None))
 
     async def known_uids(self, feed_id: int, uids: Iterable[str]) -> set[str]:
-        async with self._tx() as s:
-            return await known_uids(s, self.dialect, feed_id, list(set(uids)))
+        return (await self.known_entries(feed_id, uids))[0]
 
     async def known_stories(self, feed_id: int, articles: Sequence[Article]) -> set[str]:
         """The uids of `articles` whose content this feed already has under another uid."""
-        async with self._tx() as s:
-            return await known_stories(s, self.dialect, feed_id, articles)
+        return (await self.known_entries(feed_id, (), stories=lambda _known: articles))[1]
 
     async def known_entries(
         self, feed_id: int, uids: Iterable[str], *,
         stories: Callable[[set[str]], Sequence[Article]] | None = None,
     ) -> tuple[set[str], set[str]]:
-        """`PollWriter.known_entries` in a transaction of its own."""
-        async with self.poll_writer(feed_id, shared=True) as writer:
+        """`PollWriter.known_entries` on a writer of its own."""
+        async with self.poll_writer(feed_id) as writer:
             return await writer.known_entries(uids, stories=stories)
 
     async def record_poll(
@@ -167,27 +165,25 @@ class FeedQueries(StoreBase):
         next_poll_at: datetime,
         body_hash: str | None = None,
     ) -> int:
-        """`PollWriter.record_poll` in a transaction of its own."""
-        async with self.poll_writer(feed_id, shared=True) as writer:
+        """`PollWriter.record_poll` on a writer of its own."""
+        async with self.poll_writer(feed_id) as writer:
             return await writer.record_poll(
                 now=now, articles=articles, routes=routes, etag=etag,
                 last_modified=last_modified, title=title, next_poll_at=next_poll_at,
                 body_hash=body_hash)
 
     @asynccontextmanager
-    async def poll_writer(self, feed_id: int, *, shared: bool | None = None
-                          ) -> AsyncIterator[PollWriter]:
-        """A poll's dedupe questions and its write. `shared`: in one transaction (the
-        default on PostgreSQL: a transaction's fixed cost was a tenth of a changed poll);
-        otherwise each in its own (the default on SQLite: sharing measured no faster there,
-        and it would hold the process's SQLite turn while the poll normalizes and routes)."""
-        if shared is None:
-            shared = self.dialect == "postgresql"
-        if not shared:
-            yield PollWriter(feed_id=feed_id, dialect=self.dialect, transaction=self._tx)
+    async def poll_writer(self, feed_id: int) -> AsyncIterator[PollWriter]:
+        """A poll's dedupe questions and its write. PostgreSQL: statements on one pooled
+        connection held for the poll, in autocommit mode (the write is one statement, see
+        bot/store/polls_pg.py). SQLite: each call in a transaction of its own (sharing one
+        measured no faster there, and it would hold the process's SQLite turn while the
+        poll normalizes and routes)."""
+        if self.dialect != "postgresql":
+            yield PollWriter(feed_id=feed_id, transaction=self._tx)
             return
-        async with self._tx() as s:
-            yield PollWriter(feed_id=feed_id, dialect=self.dialect, session=s)
+        async with self._autocommit() as connection:
+            yield PollWriter(feed_id=feed_id, connection=connection)
 
     async def record_not_modified(self, feed_id: int, *, now: datetime, next_poll_at: datetime,
                                   validators: tuple[str | None, str | None] | None = None

@@ -1,130 +1,100 @@
-"""The write of a poll's new entries and their outbox rows (`FeedQueries.record_poll`), the
-hot path of a poll with new entries.
+"""A poll's dedupe questions and its write (`PollWriter`), the hot path of a poll with new
+entries.
 
-On PostgreSQL it is one statement: the entries arrive as one array per column (`unnest`),
-are inserted with `ON CONFLICT DO NOTHING` (an entry a concurrent poll stored first is
-skipped) and the outbox rows are joined to the ids that insert returned, in the same
-statement. The portable form (SQLite) selects the known ids, inserts the rest with an
-executemany, selects the ids of the routed entries and inserts their outbox rows. Both keep an
-article's routes only when this poll stored it, so it is routed at most once per channel.
-With the dedupe queries below, a new entry's storage CPU fell from ≈ 130 to ≈ 55 µs
-(bench/scale.md): psycopg no longer dumps and sends every row as its own pipelined
-statement, nor parses an IN list rendered anew for every poll.
+On PostgreSQL they are plain statements on one connection in autocommit mode, the write one
+statement (`bot/store/polls_pg.py`). The portable form (SQLite) runs each call in a
+transaction of its own: it selects the known ids, inserts the rest with an executemany,
+selects the ids of the routed entries and inserts their outbox rows. Both keep an article's
+routes only when this poll stored it, so it is routed at most once per channel.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import fields
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import Article, Match
 from bot.core.routing import Route
+from bot.errors import StoreError
 from bot.store.schema import DeliveryRow, EntryRow, FeedRow
 
 _ENTRIES = cast(Table, EntryRow.__table__)
 _DELIVERIES = cast(Table, DeliveryRow.__table__)
 
-# psycopg's own placeholders (run with exec_driver_sql): `%(name)b` sends the arrays in
-# binary, which spares escaping every element in Python (text arrays cost twice as much).
-# Both counts come back as one row; the CTEs run to completion whether or not they are read.
-_INSERT_PG = """
-WITH fresh AS (
-    INSERT INTO entries (feed_id, uid, title, link, published, text, lang, content_hash,
-                         seen_at, description)
-    SELECT %(feed_id)s, e.uid, e.title, e.link, e.published, e.text, e.lang, e.content_hash,
-           %(now)s, e.description
-    FROM unnest(CAST(%(uids)b AS varchar[]), CAST(%(titles)b AS text[]),
-                CAST(%(links)b AS varchar[]), CAST(%(published)b AS timestamptz[]),
-                CAST(%(texts)b AS text[]),
-                CAST(%(langs)b AS varchar[]), CAST(%(hashes)b AS varchar[]),
-                CAST(%(descriptions)b AS text[]))
-         AS e(uid, title, link, published, text, lang, content_hash, description)
-    ON CONFLICT ON CONSTRAINT uq_entries_feed_uid DO NOTHING
-    RETURNING id, uid
-), routed AS (
-    INSERT INTO deliveries (channel_id, entry_id, matches, status, attempts, created_at)
-    SELECT r.channel_id, fresh.id, CAST(r.matches AS json), 'pending', 0, %(now)s
-    FROM unnest(CAST(%(route_channels)b AS integer[]), CAST(%(route_uids)b AS varchar[]),
-                CAST(%(route_matches)b AS text[])) WITH ORDINALITY
-         AS r(channel_id, uid, matches, n)
-    JOIN fresh ON fresh.uid = r.uid
-    ORDER BY r.n
-    RETURNING 1
-)
-SELECT (SELECT count(*) FROM fresh), (SELECT count(*) FROM routed)
-"""
-
 
 class PollWriter:
-    """What a poll asks and writes for one feed (`FeedQueries.poll_writer`): in the shared
-    `session` (one transaction for the whole poll) or each call in a `transaction` of its
-    own."""
+    """What a poll asks and writes for one feed (`FeedQueries.poll_writer`): on PostgreSQL
+    as statements on the pooled psycopg `connection` it holds (autocommit), elsewhere each
+    call in a `transaction` of its own."""
 
-    def __init__(self, *, feed_id: int, dialect: str, session: AsyncSession | None = None,
+    def __init__(self, *, feed_id: int,
                  transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]]
-                 | None = None) -> None:
-        if (session is None) == (transaction is None):
-            raise ValueError("a PollWriter needs a session or a transaction factory")
+                 | None = None, connection: Any = None) -> None:
+        if (connection is None) == (transaction is None):
+            raise ValueError("a PollWriter needs a connection or a transaction factory")
         self.feed_id = feed_id
-        self._dialect = dialect
-        self._session = session
+        self._connection = connection
         self._transaction = transaction
-
-    @asynccontextmanager
-    async def _use(self) -> AsyncIterator[AsyncSession]:
-        if self._session is not None:
-            yield self._session
-            return
-        assert self._transaction is not None
-        async with self._transaction() as s:
-            yield s
 
     async def known_entries(
         self, uids: Iterable[str], *,
         stories: Callable[[set[str]], Sequence[Article]] | None = None,
     ) -> tuple[set[str], set[str]]:
-        """A poll's dedupe (one transaction, not one per question): the `uids` this feed
-        has and, with `stories`, those of the rest whose content it has under another id.
-        `stories` gets the known uids and returns the rest as articles: the caller
-        normalizes only entries not known (their content hash needs the plain text),
-        meanwhile the transaction waits."""
-        async with self._use() as s:
-            known = await known_uids(s, self._dialect, self.feed_id, list(set(uids)))
+        """A poll's dedupe: the `uids` this feed has and, with `stories`, those of the rest
+        whose content it has under another id. `stories` gets the known uids and returns
+        the rest as articles: the caller normalizes only entries not known (their content
+        hash needs the plain text), meanwhile the connection waits."""
+        if self._connection is not None:
+            from bot.store import polls_pg
+
+            return await polls_pg.known_entries(self._connection, self.feed_id, uids, stories)
+        assert self._transaction is not None
+        async with self._transaction() as s:
+            known = await known_uids(s, self.feed_id, list(set(uids)))
             new = stories(known) if stories is not None else ()
-            repeated = (await known_stories(s, self._dialect, self.feed_id, new)
-                        if new else set())
+            repeated = await known_stories(s, self.feed_id, new) if new else set()
             return known, repeated
 
     async def record_poll(self, *, now: datetime, articles: Sequence[Article],
                           routes: Sequence[Route], etag: str | None, last_modified: str | None,
                           title: str, next_poll_at: datetime, body_hash: str | None = None
                           ) -> int:
-        """Store new entries and their outbox rows together with the poll's outcome;
-        returns the entries added. Entries already present (a concurrent poll) are skipped
-        together with their routes, so an article is routed at most once per channel."""
-        async with self._use() as s:
-            insert_rows = insert_poll_pg if self._dialect == "postgresql" else insert_poll
-            added = await insert_rows(s, self.feed_id, now=now, articles=articles,
-                                      routes=routes)
-            await s.execute(update(FeedRow).where(FeedRow.id == self.feed_id).values(
-                etag=etag, last_modified=last_modified, title=title or FeedRow.title,
-                next_poll_at=next_poll_at, last_polled_at=now, error_count=0,
-                last_error=None, baselined=True, body_hash=body_hash,
-            ))
-            return added
+        """Store new entries and their outbox rows together with the poll's outcome, all or
+        nothing; returns the entries added. Entries already present (a concurrent poll) are
+        skipped together with their routes, so an article is routed at most once per
+        channel."""
+        if self._connection is not None:
+            from bot.store import polls_pg
+
+            return await polls_pg.record_poll(
+                self._connection, self.feed_id, now=now, articles=articles, routes=routes,
+                etag=etag, last_modified=last_modified, title=title,
+                next_poll_at=next_poll_at, body_hash=body_hash)
+        assert self._transaction is not None
+        try:
+            async with self._transaction() as s:
+                added = await insert_poll(s, self.feed_id, now=now, articles=articles,
+                                          routes=routes)
+                await s.execute(update(FeedRow).where(FeedRow.id == self.feed_id).values(
+                    etag=etag, last_modified=last_modified, title=title or FeedRow.title,
+                    next_poll_at=next_poll_at, last_polled_at=now, error_count=0,
+                    last_error=None, baselined=True, body_hash=body_hash,
+                ))
+                return added
+        except IntegrityError as exc:  # e.g. the feed was removed during its poll
+            raise StoreError(f"database error: {type(exc.orig).__name__}: {exc.orig}"
+                             ) from exc
 
 
-async def known_uids(s: AsyncSession, dialect: str, feed_id: int, wanted: list[str]
-                     ) -> set[str]:
-    if dialect == "postgresql":
-        return await select_known_pg(s, KNOWN_UIDS_PG, feed_id, wanted)
+async def known_uids(s: AsyncSession, feed_id: int, wanted: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(wanted), 500):  # stay below SQLite's variable limit
         rows = await s.execute(select(EntryRow.uid).where(
@@ -133,63 +103,16 @@ async def known_uids(s: AsyncSession, dialect: str, feed_id: int, wanted: list[s
     return found
 
 
-async def known_stories(s: AsyncSession, dialect: str, feed_id: int,
-                        articles: Sequence[Article]) -> set[str]:
+async def known_stories(s: AsyncSession, feed_id: int, articles: Sequence[Article]
+                        ) -> set[str]:
     hashes = list({a.content_hash for a in articles if a.content_hash})
     seen: set[str] = set()
-    if dialect == "postgresql":
-        seen = await select_known_pg(s, KNOWN_HASHES_PG, feed_id, hashes)
-    else:
-        for start in range(0, len(hashes), 500):
-            rows = await s.execute(select(EntryRow.content_hash).where(
-                EntryRow.feed_id == feed_id,
-                EntryRow.content_hash.in_(hashes[start:start + 500])))
-            seen.update(rows.scalars())
+    for start in range(0, len(hashes), 500):
+        rows = await s.execute(select(EntryRow.content_hash).where(
+            EntryRow.feed_id == feed_id,
+            EntryRow.content_hash.in_(hashes[start:start + 500])))
+        seen.update(rows.scalars())
     return {a.uid for a in articles if a.content_hash in seen}
-
-
-# known uids and content hashes of a feed: one array parameter (no chunks, one cached
-# statement) instead of an IN list rendered and parsed anew for every poll
-KNOWN_UIDS_PG = ("SELECT uid FROM entries"
-                 " WHERE feed_id = %(feed_id)s AND uid = ANY(CAST(%(values)b AS varchar[]))")
-KNOWN_HASHES_PG = ("SELECT content_hash FROM entries WHERE feed_id = %(feed_id)s"
-                   " AND content_hash = ANY(CAST(%(values)b AS varchar[]))")
-
-
-async def select_known_pg(s: AsyncSession, query: str, feed_id: int, values: list[str]
-                          ) -> set[str]:
-    """PostgreSQL: which of `values` this feed has, by `KNOWN_UIDS_PG` or `KNOWN_HASHES_PG`."""
-    if not values:
-        return set()
-    conn = await s.connection()
-    rows = await conn.exec_driver_sql(query, {"feed_id": feed_id, "values": values})
-    return {value for (value,) in rows}
-
-
-async def insert_poll_pg(s: AsyncSession, feed_id: int, *, now: datetime,
-                         articles: Sequence[Article], routes: Sequence[Route]) -> int:
-    """PostgreSQL: the entries not stored yet and their outbox rows in one statement;
-    returns the entries added."""
-    if not articles:
-        return 0
-    fresh: dict[str, Article] = {}
-    for article in articles:
-        fresh.setdefault(article.uid, article)  # the first of a repeated uid, as below
-    values = list(fresh.values())
-    conn = await s.connection()
-    row = (await conn.exec_driver_sql(_INSERT_PG, {
-        "feed_id": feed_id, "now": _aware(now),
-        "uids": [a.uid for a in values], "titles": [a.title for a in values],
-        "links": [a.link for a in values],
-        "published": [None if a.published is None else _aware(a.published) for a in values],
-        "texts": [a.text for a in values], "langs": [a.lang for a in values],
-        "hashes": [a.content_hash for a in values],
-        "descriptions": [a.description for a in values],
-        "route_channels": [r.channel_id for r in routes],
-        "route_uids": [r.article_uid for r in routes],
-        "route_matches": [_matches_json(r.matches) for r in routes],
-    })).one()
-    return int(row[0])
 
 
 async def insert_poll(s: AsyncSession, feed_id: int, *, now: datetime,
@@ -225,14 +148,14 @@ async def insert_poll(s: AsyncSession, feed_id: int, *, now: datetime,
     return len(fresh)
 
 
-def _aware(value: datetime) -> datetime:
+def aware(value: datetime) -> datetime:
     """What `UtcDateTime` checks at its boundary, for the values that bypass it."""
     if value.tzinfo is None:
         raise ValueError("naive datetime given to the store")
     return value
 
 
-def _matches_json(matches: Sequence[Match]) -> str:
+def matches_json(matches: Sequence[Match]) -> str:
     # the JSON column's own serialisation (json.dumps), so stored rows read back the same
     return json.dumps([_match_value(m) for m in matches])
 

@@ -21,7 +21,8 @@ def _drop_connections(url: str) -> int:
     try:
         with engine.begin() as conn:
             return len(conn.execute(sa.text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                # waits (up to 5 s) until each is gone, as after a restart
+                "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity "
                 "WHERE datname = current_database() AND pid <> pg_backend_pid()"
             )).all())
     finally:
@@ -45,6 +46,40 @@ async def test_dropped_connections_cost_no_tick(
         assert await app.store.list_feeds() == []
     finally:
         await app.close()
+
+
+@pytest.mark.parametrize(("idle_s", "pings"), [(0.0, 0), (5.0, 1)],
+                         ids=["just-returned", "idle-long"])
+async def test_only_a_connection_idle_for_long_is_pinged(
+    store_url: str, monkeypatch: pytest.MonkeyPatch, idle_s: float, pings: int
+) -> None:
+    """A ping is a round trip per checkout; a connection back in the pool a moment ago with
+    nothing to read is used without one (the dropped ones above are caught by their socket)."""
+    if not store_url.startswith("postgresql"):
+        pytest.skip("SQLite pings every checkout, at no cost")
+    from bot.store import base
+    from bot.store.migrate import upgrade
+    from bot.store.sql import SqlStore
+
+    upgrade(store_url)
+    store = SqlStore(url=store_url, pool_size=1)
+    try:
+        await store.list_feeds()  # the pool holds a connection now
+        dialect = store._engine.dialect
+        real_ping = dialect.do_ping
+        count: list[int] = []
+
+        def counting_ping(dbapi_conn: object) -> bool:
+            count.append(1)
+            return bool(real_ping(dbapi_conn))
+
+        monkeypatch.setattr(dialect, "do_ping", counting_ping)
+        clock = base.time.monotonic() + idle_s
+        monkeypatch.setattr(base.time, "monotonic", lambda: clock)
+        assert await store.list_feeds() == []
+        assert len(count) == pings
+    finally:
+        await store.close()
 
 
 async def test_unreachable_database_aborts_the_tick(

@@ -1,21 +1,23 @@
 """The write of a poll's entries and outbox rows (bot/store/polls.py): on PostgreSQL one
-statement with an array per column, elsewhere the portable form. Both must store every
-value as given (NULLs, quotes, braces, backslashes, non-ASCII, times) and route only the
-entries this poll stored. SQLite always, PostgreSQL when reachable."""
+statement with an array per column (bot/store/polls_pg.py), elsewhere the portable form.
+Both must store every value as given (NULLs, quotes, braces, backslashes, non-ASCII, times),
+route only the entries this poll stored, and write all of a poll or nothing. SQLite always,
+PostgreSQL when reachable."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 from sqlalchemy.exc import StatementError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.models import Article, ChannelRef, Match
 from bot.core.routing import Route
+from bot.errors import StoreError
 from bot.store.sql import SqlStore
 
 NOW = datetime(2026, 11, 29, 9, 30, tzinfo=UTC)
@@ -139,24 +141,32 @@ async def test_known_entries_answers_a_polls_dedupe(
 
 @pytest.fixture
 def opened(store: SqlStore, monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The store's transactions as they open and close ("open", "closed", ...)."""
+    """What the store holds for a poll as it takes and gives back: a transaction ("tx",
+    "/tx") or, on PostgreSQL, an autocommit connection ("conn", "/conn")."""
     events: list[str] = []
-    real_tx = store._tx
 
-    @asynccontextmanager
-    async def counting_tx() -> AsyncIterator[AsyncSession]:
-        events.append("open")
-        async with real_tx() as s:
-            yield s
-        events.append("closed")
+    def counted(name: str, real: Callable[[], AbstractAsyncContextManager[Any]]
+                ) -> Callable[[], AbstractAsyncContextManager[Any]]:
+        @asynccontextmanager
+        async def counting() -> AsyncIterator[Any]:
+            events.append(name)
+            async with real() as held:
+                yield held
+            events.append(f"/{name}")
+        return counting
 
-    monkeypatch.setattr(store, "_tx", counting_tx)
+    monkeypatch.setattr(store, "_tx", counted("tx", store._tx))
+    monkeypatch.setattr(store, "_autocommit", counted("conn", store._autocommit))
     return events
+
+
+def held_for_a_poll(store: SqlStore) -> str:
+    return "conn" if store.dialect == "postgresql" else "tx"
 
 
 @pytest.mark.parametrize(("stories", "calls"), [(True, 1), (False, 0)],
                          ids=["baselined", "first-poll"])
-async def test_known_entries_is_one_transaction_with_the_build_inside(
+async def test_known_entries_holds_one_connection_with_the_build_inside(
         store: SqlStore, opened: list[str], stories: bool, calls: int) -> None:
     feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
     await store.record_poll(feed.id, now=NOW, articles=[article("a"), article("c")],
@@ -166,20 +176,22 @@ async def test_known_entries_is_one_transaction_with_the_build_inside(
     inside: list[list[str]] = []
 
     def unknown(found: set[str]) -> list[Article]:
-        inside.append(list(opened))  # the caller's normalizing happens within the poll's one
+        inside.append(list(opened))  # the caller's normalizing happens within the poll's hold
         return [article("b"), article("rotated", content_hash="h-c")]
 
     result = await store.known_entries(feed.id, ["a", "b", "rotated"],
                                        stories=unknown if stories else None)
     assert result == ({"a"}, {"rotated"} if stories else set())
-    assert opened == ["open", "closed"]
-    assert inside == [["open"]] * calls
+    name = held_for_a_poll(store)
+    assert opened == [name, f"/{name}"]
+    assert inside == [[name]] * calls
 
 
-async def test_a_polls_questions_and_write_share_one_transaction_on_postgresql(
+async def test_a_polls_questions_and_write_share_one_connection_on_postgresql(
         store: SqlStore, opened: list[str]) -> None:
-    """On PostgreSQL a transaction's fixed cost was a tenth of a changed poll; SQLite keeps
-    one per call (sharing measured no faster there)."""
+    """On PostgreSQL a poll holds one connection for its questions and its write, and opens
+    no transaction (the write is one statement); SQLite runs each call in a transaction of
+    its own (sharing one measured no faster there)."""
     feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
     opened.clear()  # counted from here
     async with store.poll_writer(feed.id) as writer:
@@ -187,18 +199,45 @@ async def test_a_polls_questions_and_write_share_one_transaction_on_postgresql(
         assert await writer.record_poll(now=NOW, articles=[article("a")], routes=[],
                                         etag=None, last_modified=None, title="T",
                                         next_poll_at=NOW) == 1
-    shared = store.dialect == "postgresql"
-    assert opened == ["open", "closed"] * (1 if shared else 2)
+    expected = ["conn", "/conn"] if store.dialect == "postgresql" else ["tx", "/tx"] * 2
+    assert opened == expected
     assert await store.known_uids(feed.id, ["a"]) == {"a"}
 
 
-async def test_a_failed_poll_writes_nothing_of_its_shared_transaction(store: SqlStore) -> None:
+async def test_a_poll_that_fails_before_its_write_writes_nothing(store: SqlStore) -> None:
     feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
     with pytest.raises(RuntimeError):
-        async with store.poll_writer(feed.id, shared=True) as writer:
-            await writer.record_poll(now=NOW, articles=[article("a")], routes=[], etag=None,
-                                     last_modified=None, title="T", next_poll_at=NOW)
-            raise RuntimeError("the poll failed after its write")
+        async with store.poll_writer(feed.id) as writer:
+            await writer.known_entries(["a"])
+            raise RuntimeError("the poll failed while it normalized")
     assert await store.known_uids(feed.id, ["a"]) == set()
     [state] = await store.list_feeds()
     assert not state.baselined
+
+
+async def test_a_write_that_fails_stores_nothing_of_it_and_is_a_store_error(
+        store: SqlStore) -> None:
+    """The entries, their outbox rows and the feed's poll state go together or not at all:
+    here the last outbox row names a channel that does not exist."""
+    feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
+    channel = await store.ensure_channel(ChannelRef("console", "one"), now=NOW)
+    with pytest.raises(StoreError):
+        await store.record_poll(
+            feed.id, now=NOW, articles=[article("a"), article("b")],
+            routes=[Route(channel.id, "a", (AI,)), Route(channel.id + 99, "b", (AI,))],
+            etag='"e1"', last_modified=None, title="T", next_poll_at=NOW)
+    assert await store.known_uids(feed.id, ["a", "b"]) == set()
+    assert await store.channels_with_pending() == []
+    [state] = await store.list_feeds()
+    assert (state.baselined, state.etag) == (False, None)
+
+
+async def test_a_feed_removed_during_its_poll_costs_that_poll_only(store: SqlStore) -> None:
+    feed = await store.upsert_feed("https://example.org/rss", interval_s=600, now=NOW)
+    async with store.poll_writer(feed.id) as writer:
+        await writer.known_entries(["a"])
+        await store.remove_feed(feed.url)
+        with pytest.raises(StoreError):  # transient for the service: logged, not recorded
+            await writer.record_poll(now=NOW, articles=[article("a")], routes=[], etag=None,
+                                     last_modified=None, title="T", next_poll_at=NOW)
+    assert await store.list_feeds() == []
