@@ -88,6 +88,13 @@ class FeedQueries(StoreBase):
         """`due_feeds` (up to `limit`) followed by `due_paused_feeds` (up to `paused_limit`)
         in one transaction: a poll tick's one round of claims, as cheap as one when nothing
         is due (bench/scale.md)."""
+        if owner is not None and self.dialect == "postgresql":
+            from bot.store import polls_pg
+
+            async with self._autocommit() as conn:
+                return await polls_pg.claim_due(
+                    conn, now=now, force=force, limit=limit, paused_limit=paused_limit,
+                    owner=owner, until=now + timedelta(seconds=lease_s))
         queries = []
         if limit > 0:
             query = select(FeedRow).where(FeedRow.disabled_reason.is_(None))
@@ -196,6 +203,13 @@ class FeedQueries(StoreBase):
         """`record_not_modified` for many feeds in one transaction: one executemany per
         shape instead of a transaction per feed, which cost more than the rest of an
         unchanged poll (bench/pipeline.py). A feed removed meanwhile is simply not updated."""
+        if self.dialect == "postgresql":
+            from bot.store import polls_pg
+
+            if polls:
+                async with self._autocommit() as conn:
+                    await polls_pg.record_unchanged(conn, polls)
+            return
         with_validators = [p for p in polls if p.validators is not None]
         without = [p for p in polls if p.validators is None]
         async with self._tx() as s:
