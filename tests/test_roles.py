@@ -6,6 +6,7 @@ delivering a story to the fake Slack exactly once over PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import os
 import sys
@@ -105,10 +106,12 @@ async def test_run_forever_opens_commands_and_ticks_by_role(
 ) -> None:
     ran: set[str] = set()
     progress = asyncio.Event()
+    frozen: list[int] = []
 
     def recorder(name: str) -> Callable[..., Any]:
         async def tick(*, force: bool = False) -> list[Any]:
             ran.add(name)
+            frozen.append(gc.get_freeze_count())
             progress.set()
             return []
         return tick
@@ -128,6 +131,11 @@ async def test_run_forever_opens_commands_and_ticks_by_role(
     await task
     assert ran == ticks
     assert adapter.started is listens
+    # start-up objects are kept out of the collector's full passes while the bot runs, the
+    # compiled watchlist among them where the role polls
+    assert len(frozen) >= len(ticks) and all(count > 0 for count in frozen)
+    assert gc.get_freeze_count() == 0
+    assert (app.service._routing is not None) is ("poll" in ticks)
 
 
 async def test_once_passes_split_the_work_between_poller_and_sender(
