@@ -42,10 +42,11 @@ class StoreBase:
         server = async_url(url).startswith("postgresql")
         sized = {"pool_size": pool_size} if server else {}
         # a connection the server dropped (restart, failover) is replaced before a tick uses
-        # it instead of failing that tick (tests/store/test_outage.py): SQLite pings every
-        # checkout (it costs nothing there), PostgreSQL only a suspect one (`_checkout`)
+        # it instead of failing that tick (tests/store/test_outage.py): PostgreSQL pings a
+        # suspect connection (`_checkout_check`); SQLite has no server to lose, and a ping
+        # there cost several hand-offs to aiosqlite's thread per transaction
         self._engine: AsyncEngine = create_async_engine(async_url(url), echo=echo,
-                                                        pool_pre_ping=not server, **sized)
+                                                        pool_pre_ping=False, **sized)
         if server:
             event.listen(self._engine.sync_engine.pool, "connect", _trusted)
             event.listen(self._engine.sync_engine.pool, "checkin", _trusted)
