@@ -87,9 +87,28 @@ _MONTHS = {name: number for number, name in enumerate(
     ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
 
 
+# the usual Atom date, "2026-11-28T08:15:00+01:00" or "…00.123Z": computed the way feedparser's
+# W3C-DTF parser (first in line) computes it; ASCII digits only, anything else goes there
+_ISO_DATE = re.compile(r"(?a)(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.\d+)?"
+                       r"(?:[Zz]|([+-])(\d\d):(\d\d))")
+
+
 def parse_date(value: str) -> Any:
-    """feedparser's `_parse_date`. The usual RSS date is computed the way feedparser's RFC 822
-    parser computes it, without its string handling; any other date goes to feedparser."""
+    """feedparser's `_parse_date`. The usual RSS and Atom dates are computed the way
+    feedparser's RFC 822 and W3C-DTF parsers compute them, without their string handling;
+    any other date goes to feedparser."""
+    found = _ISO_DATE.fullmatch(value) if _RFC822_SECOND else None
+    if found:
+        year, month, day, hour, minute, second, sign, zone_h, zone_m = found.groups()
+        hours, minutes = (int(zone_h), int(zone_m)) if sign else (0, 0)
+        if sign == "-":
+            hours, minutes = -hours, -minutes
+        try:
+            stamp = datetime(int(year), int(month), int(day), int(hour), int(minute),
+                             int(second))
+            return (stamp - timedelta(minutes=minutes, hours=hours)).utctimetuple()
+        except (ValueError, OverflowError):
+            return _parse_date(value)  # what feedparser's other parsers make of it
     found = _RSS_DATE.fullmatch(value.lower()) if _RFC822_SECOND else None
     if found:
         day, month, year, hour, minute, second, sign, zone_h, zone_m = found.groups()
