@@ -95,6 +95,7 @@ class EntryRow(Base):
     __table_args__ = (
         UniqueConstraint("feed_id", "uid", name="uq_entries_feed_uid"),
         Index("ix_entries_seen_at", "seen_at"),
+        Index("ix_entries_feed_hash", "feed_id", "content_hash"),  # the repeated-story check
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
