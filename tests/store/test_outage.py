@@ -3,6 +3,7 @@ the next one recovers (PostgreSQL: the server drops every connection of the bot)
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -102,3 +103,28 @@ async def test_unreachable_database_aborts_the_tick(
     with caplog.at_level(logging.WARNING):
         await _guarded("poll", failing)()
     assert any("poll tick aborted" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_statement_abandoned_midway_leaves_the_pool_usable(store_url: str) -> None:
+    """A poll past its deadline is cancelled (bot.service) while its connection may be inside
+    a statement; the connection goes back to the pool and the next poll must not fail."""
+    if not store_url.startswith("postgresql"):
+        pytest.skip("the poll path's own statements are PostgreSQL's")
+    from datetime import UTC, datetime
+
+    from bot.store.migrate import upgrade
+    from bot.store.sql import SqlStore
+
+    upgrade(store_url)
+    store = SqlStore(url=store_url, pool_size=1)  # the next call gets that very connection
+    try:
+        feed = await store.upsert_feed("https://example.org/rss", interval_s=600,
+                                       now=datetime.now(UTC))
+        with pytest.raises(TimeoutError):
+            async with asyncio.timeout(0.2), store.poll_writer(feed.id) as writer:
+                await writer._connection.execute("SELECT pg_sleep(5)")
+        async with asyncio.timeout(2):
+            assert await store.known_uids(feed.id, ["a"]) == set()
+            assert [f.id for f in await store.list_feeds()] == [feed.id]
+    finally:
+        await store.close()
