@@ -79,8 +79,9 @@ class StoreBase:
 
     @asynccontextmanager
     async def _autocommit(self) -> AsyncIterator[Any]:
-        """PostgreSQL: a pooled psycopg connection in autocommit mode, for the poll path's
-        own statements (bot/store/polls_pg.py wraps their errors)."""
+        """A pooled driver connection (psycopg, aiosqlite) in autocommit mode, for the poll
+        path's own statements (bot/store/polls_pg.py and polls_sqlite.py wrap their
+        errors)."""
         try:
             async with self._engine.connect() as conn:
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
@@ -88,6 +89,16 @@ class StoreBase:
                 yield raw.driver_connection
         except (OperationalError, DBAPIError) as exc:
             raise StoreError(f"database error: {type(exc.orig).__name__}: {exc.orig}") from exc
+
+    @asynccontextmanager
+    async def _in_turn(self) -> AsyncIterator[Any]:
+        """`_autocommit` in the process's SQLite turn (see `_tx`), for statements of its own
+        (bot/store/polls_sqlite.py)."""
+        async with contextlib.AsyncExitStack() as turn:
+            if self._turn is not None:
+                await turn.enter_async_context(self._turn)
+            async with self._autocommit() as conn:
+                yield conn
 
     @asynccontextmanager
     async def _session_tx(self) -> AsyncIterator[AsyncSession]:

@@ -183,11 +183,11 @@ class FeedQueries(StoreBase):
     async def poll_writer(self, feed_id: int) -> AsyncIterator[PollWriter]:
         """A poll's dedupe questions and its write. PostgreSQL: statements on one pooled
         connection held for the poll, in autocommit mode (the write is one statement, see
-        bot/store/polls_pg.py). SQLite: each call in a transaction of its own (sharing one
-        measured no faster there, and it would hold the process's SQLite turn while the
-        poll normalizes and routes)."""
+        bot/store/polls_pg.py). SQLite: each call on a pooled connection in the process's
+        turn (bot/store/polls_sqlite.py), which the poll does not hold while it normalizes
+        and routes; 16 polls holding a connection each would also exhaust the pool."""
         if self.dialect != "postgresql":
-            yield PollWriter(feed_id=feed_id, transaction=self._tx)
+            yield PollWriter(feed_id=feed_id, connect=self._in_turn)
             return
         async with self._autocommit() as connection:
             yield PollWriter(feed_id=feed_id, connection=connection)

@@ -1,11 +1,9 @@
 """A poll's dedupe questions and its write (`PollWriter`), the hot path of a poll with new
-entries.
-
-On PostgreSQL they are plain statements on one connection in autocommit mode, the write one
-statement (`bot/store/polls_pg.py`). The portable form (SQLite) runs each call in a
-transaction of its own: it selects the known ids, inserts the rest with an executemany,
-selects the ids of the routed entries and inserts their outbox rows. Both keep an article's
-routes only when this poll stored it, so it is routed at most once per channel.
+entries, as plain statements on the driver's connection: PostgreSQL's in
+`bot/store/polls_pg.py` (one connection held for the poll, autocommit, the write one
+statement), SQLite's in `bot/store/polls_sqlite.py` (each call on a pooled connection in the
+process's SQLite turn, the write one transaction). Both keep an article's routes only when
+this poll stored it, so it is routed at most once per channel.
 """
 
 from __future__ import annotations
@@ -15,34 +13,25 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import fields
 from datetime import datetime
-from typing import Any, cast
-
-from sqlalchemy import Table, insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any
 
 from bot.core.models import Article, Match
 from bot.core.routing import Route
-from bot.errors import StoreError
-from bot.store.schema import DeliveryRow, EntryRow, FeedRow
-
-_ENTRIES = cast(Table, EntryRow.__table__)
-_DELIVERIES = cast(Table, DeliveryRow.__table__)
 
 
 class PollWriter:
-    """What a poll asks and writes for one feed (`FeedQueries.poll_writer`): on PostgreSQL
-    as statements on the pooled psycopg `connection` it holds (autocommit), elsewhere each
-    call in a `transaction` of its own."""
+    """What a poll asks and writes for one feed (`FeedQueries.poll_writer`): on PostgreSQL on
+    the psycopg `connection` it holds for the poll; on SQLite each call on an aiosqlite
+    connection of its own, from `connect` (which also takes the process's SQLite turn)."""
 
-    def __init__(self, *, feed_id: int,
-                 transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]]
-                 | None = None, connection: Any = None) -> None:
-        if (connection is None) == (transaction is None):
-            raise ValueError("a PollWriter needs a connection or a transaction factory")
+    def __init__(self, *, feed_id: int, connection: Any = None,
+                 connect: Callable[[], AbstractAsyncContextManager[Any]] | None = None
+                 ) -> None:
+        if (connection is None) == (connect is None):
+            raise ValueError("a PollWriter needs a connection or a way to connect")
         self.feed_id = feed_id
         self._connection = connection
-        self._transaction = transaction
+        self._connect = connect
 
     async def known_entries(
         self, uids: Iterable[str], *,
@@ -56,12 +45,11 @@ class PollWriter:
             from bot.store import polls_pg
 
             return await polls_pg.known_entries(self._connection, self.feed_id, uids, stories)
-        assert self._transaction is not None
-        async with self._transaction() as s:
-            known = await known_uids(s, self.feed_id, list(set(uids)))
-            new = stories(known) if stories is not None else ()
-            repeated = await known_stories(s, self.feed_id, new) if new else set()
-            return known, repeated
+        from bot.store import polls_sqlite
+
+        assert self._connect is not None
+        async with self._connect() as conn:
+            return await polls_sqlite.known_entries(conn, self.feed_id, uids, stories)
 
     async def record_poll(self, *, now: datetime, articles: Sequence[Article],
                           routes: Sequence[Route], etag: str | None, last_modified: str | None,
@@ -78,74 +66,14 @@ class PollWriter:
                 self._connection, self.feed_id, now=now, articles=articles, routes=routes,
                 etag=etag, last_modified=last_modified, title=title,
                 next_poll_at=next_poll_at, body_hash=body_hash)
-        assert self._transaction is not None
-        try:
-            async with self._transaction() as s:
-                added = await insert_poll(s, self.feed_id, now=now, articles=articles,
-                                          routes=routes)
-                await s.execute(update(FeedRow).where(FeedRow.id == self.feed_id).values(
-                    etag=etag, last_modified=last_modified, title=title or FeedRow.title,
-                    next_poll_at=next_poll_at, last_polled_at=now, error_count=0,
-                    last_error=None, baselined=True, body_hash=body_hash,
-                ))
-                return added
-        except IntegrityError as exc:  # e.g. the feed was removed during its poll
-            raise StoreError(f"database error: {type(exc.orig).__name__}: {exc.orig}"
-                             ) from exc
+        from bot.store import polls_sqlite
 
-
-async def known_uids(s: AsyncSession, feed_id: int, wanted: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(wanted), 500):  # stay below SQLite's variable limit
-        rows = await s.execute(select(EntryRow.uid).where(
-            EntryRow.feed_id == feed_id, EntryRow.uid.in_(wanted[start:start + 500])))
-        found.update(rows.scalars())
-    return found
-
-
-async def known_stories(s: AsyncSession, feed_id: int, articles: Sequence[Article]
-                        ) -> set[str]:
-    hashes = list({a.content_hash for a in articles if a.content_hash})
-    seen: set[str] = set()
-    for start in range(0, len(hashes), 500):
-        rows = await s.execute(select(EntryRow.content_hash).where(
-            EntryRow.feed_id == feed_id,
-            EntryRow.content_hash.in_(hashes[start:start + 500])))
-        seen.update(rows.scalars())
-    return {a.uid for a in articles if a.content_hash in seen}
-
-
-async def insert_poll(s: AsyncSession, feed_id: int, *, now: datetime,
-                      articles: Sequence[Article], routes: Sequence[Route]) -> int:
-    """The portable form (SQLite); returns the entries added."""
-    existing = set((await s.execute(
-        select(EntryRow.uid).where(EntryRow.feed_id == feed_id,
-                                   EntryRow.uid.in_([a.uid for a in articles]))
-    )).scalars()) if articles else set()
-    fresh: dict[str, Article] = {}
-    for article in articles:
-        if article.uid not in existing:
-            fresh.setdefault(article.uid, article)
-    if fresh:
-        # one executemany on the Core table (the ORM's bulk path costs more per row)
-        await s.execute(insert(_ENTRIES), [
-            {"feed_id": feed_id, "uid": a.uid, "title": a.title, "link": a.link,
-             "published": a.published, "text": a.text, "lang": a.lang,
-             "content_hash": a.content_hash, "seen_at": now,
-             "description": a.description} for a in fresh.values()])
-    routed = {route.article_uid for route in routes if route.article_uid in fresh}
-    ids: dict[str, int] = {}
-    if routed:  # the ids only of entries that go to the outbox (most match nothing)
-        found = await s.execute(select(EntryRow.uid, EntryRow.id).where(
-            EntryRow.feed_id == feed_id, EntryRow.uid.in_(routed)))
-        ids = {uid: entry_id for uid, entry_id in found}
-    outbox = [{"channel_id": route.channel_id, "entry_id": ids[route.article_uid],
-               "matches": [_match_value(m) for m in route.matches],
-               "status": "pending", "attempts": 0, "created_at": now}
-              for route in routes if route.article_uid in ids]
-    if outbox:
-        await s.execute(insert(_DELIVERIES), outbox)
-    return len(fresh)
+        assert self._connect is not None
+        async with self._connect() as conn:
+            return await polls_sqlite.record_poll(
+                conn, self.feed_id, now=now, articles=articles, routes=routes, etag=etag,
+                last_modified=last_modified, title=title, next_poll_at=next_poll_at,
+                body_hash=body_hash)
 
 
 def aware(value: datetime) -> datetime:
