@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
-from sqlalchemy import Table, bindparam, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,13 +88,12 @@ class FeedQueries(StoreBase):
         """`due_feeds` (up to `limit`) followed by `due_paused_feeds` (up to `paused_limit`)
         in one transaction: a poll tick's one round of claims, as cheap as one when nothing
         is due (bench/scale.md)."""
-        if owner is not None and self.dialect == "postgresql":
-            from bot.store import polls_pg
-
-            async with self._autocommit() as conn:
-                return await polls_pg.claim_due(
+        if owner is not None:  # a tick's claim: the poll path's own statement(s)
+            async with self._in_turn() as conn:
+                claimed: list[FeedState] = await self._poll_statements().claim_due(
                     conn, now=now, force=force, limit=limit, paused_limit=paused_limit,
                     owner=owner, until=now + timedelta(seconds=lease_s))
+                return claimed
         queries = []
         if limit > 0:
             query = select(FeedRow).where(FeedRow.disabled_reason.is_(None))
@@ -179,6 +178,17 @@ class FeedQueries(StoreBase):
                 last_modified=last_modified, title=title, next_poll_at=next_poll_at,
                 body_hash=body_hash)
 
+    def _poll_statements(self) -> Any:
+        """The module of the poll path's own statements for this database (psycopg is
+        imported only where it is used)."""
+        if self.dialect == "postgresql":
+            from bot.store import polls_pg
+
+            return polls_pg
+        from bot.store import polls_sqlite
+
+        return polls_sqlite
+
     @asynccontextmanager
     async def poll_writer(self, feed_id: int) -> AsyncIterator[PollWriter]:
         """A poll's dedupe questions and its write. PostgreSQL: statements on one pooled
@@ -203,32 +213,10 @@ class FeedQueries(StoreBase):
         """`record_not_modified` for many feeds in one transaction: one executemany per
         shape instead of a transaction per feed, which cost more than the rest of an
         unchanged poll (bench/pipeline.py). A feed removed meanwhile is simply not updated."""
-        if self.dialect == "postgresql":
-            from bot.store import polls_pg
-
-            if polls:
-                async with self._autocommit() as conn:
-                    await polls_pg.record_unchanged(conn, polls)
+        if not polls:
             return
-        with_validators = [p for p in polls if p.validators is not None]
-        without = [p for p in polls if p.validators is None]
-        async with self._tx() as s:
-            for group, extra in ((with_validators, True), (without, False)):
-                if not group:
-                    continue
-                values: dict[str, Any] = {
-                    "next_poll_at": bindparam("b_next"), "last_polled_at": bindparam("b_now"),
-                    "error_count": 0, "last_error": None}
-                if extra:
-                    values |= {"etag": bindparam("b_etag"),
-                               "last_modified": bindparam("b_modified")}
-                rows = [{"b_id": p.feed_id, "b_next": p.next_poll_at, "b_now": p.now}
-                        | ({"b_etag": p.validators[0], "b_modified": p.validators[1]}
-                           if p.validators is not None else {}) for p in group]
-                # Core, not the ORM's bulk update: that one fails on a row gone meanwhile
-                table = cast(Table, FeedRow.__table__)
-                await s.execute(update(table).where(table.c.id == bindparam("b_id"))
-                                .values(values), rows)
+        async with self._in_turn() as conn:
+            await self._poll_statements().record_unchanged(conn, polls)
 
     async def record_feed_failure(
         self, feed_id: int, *, now: datetime, error: str, next_poll_at: datetime | None,
