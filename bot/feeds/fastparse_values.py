@@ -99,28 +99,12 @@ def parse_date(value: str) -> Any:
     any other date goes to feedparser."""
     found = _ISO_DATE.fullmatch(value) if _RFC822_SECOND else None
     if found:
-        year, month, day, hour, minute, second, sign, zone_h, zone_m = found.groups()
-        hours, minutes = (int(zone_h), int(zone_m)) if sign else (0, 0)
-        if sign == "-":
-            hours, minutes = -hours, -minutes
-        try:
-            stamp = datetime(int(year), int(month), int(day), int(hour), int(minute),
-                             int(second))
-            return (stamp - timedelta(minutes=minutes, hours=hours)).utctimetuple()
-        except (ValueError, OverflowError):
-            return _parse_date(value)  # what feedparser's other parsers make of it
+        year, month, day, *clock = found.groups()
+        return _utc_tuple(value, int(year), int(month), int(day), *clock)
     found = _RSS_DATE.fullmatch(value.lower()) if _RFC822_SECOND else None
     if found:
-        day, month, year, hour, minute, second, sign, zone_h, zone_m = found.groups()
-        hours, minutes = (int(zone_h), int(zone_m)) if sign else (0, 0)
-        if sign == "-":
-            hours, minutes = -hours, -minutes
-        try:
-            stamp = datetime(int(year), _MONTHS[month], int(day), int(hour), int(minute),
-                             int(second))
-            return (stamp - timedelta(minutes=minutes, hours=hours)).utctimetuple()
-        except (ValueError, OverflowError):
-            return _parse_date(value)  # what feedparser's other parsers make of it
+        day, month, year, *clock = found.groups()
+        return _utc_tuple(value, int(year), _MONTHS[month], int(day), *clock)
     if _RFC822_SECOND and value[:1].isascii() and value[:1].isalpha():
         try:
             found = _parse_date_rfc822(value)
@@ -129,6 +113,20 @@ def parse_date(value: str) -> Any:
         if found and len(found) == 9:
             return found
     return _parse_date(value)
+
+
+def _utc_tuple(value: str, year: int, month: int, day: int, hour: str, minute: str,
+               second: str, sign: str | None, zone_h: str | None, zone_m: str | None) -> Any:
+    """A matched date at its zone's offset as UTC, the way feedparser's parsers compute it;
+    an invalid one is what feedparser's other parsers make of `value`."""
+    hours, minutes = (int(zone_h or 0), int(zone_m or 0)) if sign else (0, 0)
+    if sign == "-":
+        hours, minutes = -hours, -minutes
+    try:
+        stamp = datetime(year, month, day, int(hour), int(minute), int(second))
+        return (stamp - timedelta(minutes=minutes, hours=hours)).utctimetuple()
+    except (ValueError, OverflowError):
+        return _parse_date(value)
 
 
 def content_type(value: str) -> str:

@@ -9,7 +9,6 @@ aborts and the next one retries).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import select as io_select
 import time
 from collections.abc import AsyncIterator, Iterable
@@ -71,34 +70,30 @@ class StoreBase:
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncSession]:
-        async with contextlib.AsyncExitStack() as turn:
-            if self._turn is not None:
-                await turn.enter_async_context(self._turn)
-            async with self._session_tx() as session:
-                yield session
+        async with self._taking_turns(), self._session_tx() as session:
+            yield session
 
     @asynccontextmanager
     async def _autocommit(self) -> AsyncIterator[Any]:
-        """A pooled driver connection (psycopg, aiosqlite) in autocommit mode, for the poll
-        path's own statements (bot/store/polls_pg.py and polls_sqlite.py wrap their
-        errors)."""
+        """A pooled driver connection (psycopg, aiosqlite) in autocommit mode, in the
+        process's SQLite turn as `_tx`, for the poll path's own statements
+        (bot/store/polls_pg.py and polls_sqlite.py wrap their errors)."""
         try:
-            async with self._engine.connect() as conn:
+            async with self._taking_turns(), self._engine.connect() as conn:
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                 raw = await conn.get_raw_connection()
                 yield raw.driver_connection
         except (OperationalError, DBAPIError) as exc:
-            raise StoreError(f"database error: {type(exc.orig).__name__}: {exc.orig}") from exc
+            raise database_error(exc.orig or exc) from exc
 
     @asynccontextmanager
-    async def _in_turn(self) -> AsyncIterator[Any]:
-        """`_autocommit` in the process's SQLite turn (see `_tx`), for statements of its own
-        (bot/store/polls_sqlite.py)."""
-        async with contextlib.AsyncExitStack() as turn:
-            if self._turn is not None:
-                await turn.enter_async_context(self._turn)
-            async with self._autocommit() as conn:
-                yield conn
+    async def _taking_turns(self) -> AsyncIterator[None]:
+        """SQLite: the process's turn (see `_turn`); elsewhere nothing to wait for."""
+        if self._turn is None:
+            yield
+            return
+        async with self._turn:
+            yield
 
     @asynccontextmanager
     async def _session_tx(self) -> AsyncIterator[AsyncSession]:
@@ -108,7 +103,15 @@ class StoreBase:
         except (OperationalError, DBAPIError) as exc:
             if isinstance(exc, IntegrityError):
                 raise
-            raise StoreError(f"database error: {type(exc.orig).__name__}: {exc.orig}") from exc
+            raise database_error(exc.orig or exc) from exc
+
+
+def database_error(exc: BaseException) -> StoreError:
+    """A driver's exception as the store's one error, transient: the tick retries. A foreign
+    key the poll path meets (a feed removed while it was polled) is as transient as a lost
+    connection or a locked SQLite file: the poll is not recorded, and the feed, if it is
+    still there, comes again."""
+    return StoreError(f"database error: {type(exc).__name__}: {exc}")
 
 
 def feed_state(row: FeedRow) -> FeedState:

@@ -10,6 +10,7 @@ A feed that moved (permanent redirects, `bot.core.redirects`) keeps its former U
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -89,7 +90,7 @@ class FeedQueries(StoreBase):
         in one transaction: a poll tick's one round of claims, as cheap as one when nothing
         is due (bench/scale.md)."""
         if owner is not None:  # a tick's claim: the poll path's own statement(s)
-            async with self._in_turn() as conn:
+            async with self._autocommit() as conn:
                 claimed: list[FeedState] = await self._poll_statements().claim_due(
                     conn, now=now, force=force, limit=limit, paused_limit=paused_limit,
                     owner=owner, until=now + timedelta(seconds=lease_s))
@@ -196,11 +197,13 @@ class FeedQueries(StoreBase):
         bot/store/polls_pg.py). SQLite: each call on a pooled connection in the process's
         turn (bot/store/polls_sqlite.py), which the poll does not hold while it normalizes
         and routes; 16 polls holding a connection each would also exhaust the pool."""
+        statements = self._poll_statements()
         if self.dialect != "postgresql":
-            yield PollWriter(feed_id=feed_id, connect=self._in_turn)
+            yield PollWriter(feed_id=feed_id, statements=statements, connect=self._autocommit)
             return
         async with self._autocommit() as connection:
-            yield PollWriter(feed_id=feed_id, connection=connection)
+            yield PollWriter(feed_id=feed_id, statements=statements,
+                             connect=lambda: contextlib.nullcontext(connection))
 
     async def record_not_modified(self, feed_id: int, *, now: datetime, next_poll_at: datetime,
                                   validators: tuple[str | None, str | None] | None = None
@@ -215,7 +218,7 @@ class FeedQueries(StoreBase):
         unchanged poll (bench/pipeline.py). A feed removed meanwhile is simply not updated."""
         if not polls:
             return
-        async with self._in_turn() as conn:
+        async with self._autocommit() as conn:
             await self._poll_statements().record_unchanged(conn, polls)
 
     async def record_feed_failure(

@@ -15,22 +15,33 @@ from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
-from bot.core.models import Article, Match
+from bot.core.models import Article, FeedState, Match
 from bot.core.routing import Route
+
+# the columns `FeedState` is made of (named as its fields), in its order: the claims select
+# them, `feed_state_of` reads them back
+STATE_COLUMNS = tuple(f.name for f in fields(FeedState))
+
+
+def feed_state_of(row: Sequence[Any], *, read_time: Callable[[Any], datetime | None]
+                  ) -> FeedState:
+    """A row of `STATE_COLUMNS` as a `FeedState`; `read_time` turns the driver's time into
+    an aware UTC datetime."""
+    values = dict(zip(STATE_COLUMNS, row, strict=True))
+    return FeedState(**values | {"next_poll_at": read_time(values["next_poll_at"]),
+                                 "baselined": bool(values["baselined"])})
 
 
 class PollWriter:
-    """What a poll asks and writes for one feed (`FeedQueries.poll_writer`): on PostgreSQL on
-    the psycopg `connection` it holds for the poll; on SQLite each call on an aiosqlite
-    connection of its own, from `connect` (which also takes the process's SQLite turn)."""
+    """What a poll asks and writes for one feed (`FeedQueries.poll_writer`): the database's
+    `statements` (bot/store/polls_pg.py or polls_sqlite.py), each call on the connection
+    `connect` gives (PostgreSQL: the one the poll holds; SQLite: one in the process's turn,
+    which the poll does not hold in between)."""
 
-    def __init__(self, *, feed_id: int, connection: Any = None,
-                 connect: Callable[[], AbstractAsyncContextManager[Any]] | None = None
-                 ) -> None:
-        if (connection is None) == (connect is None):
-            raise ValueError("a PollWriter needs a connection or a way to connect")
+    def __init__(self, *, feed_id: int, statements: Any,
+                 connect: Callable[[], AbstractAsyncContextManager[Any]]) -> None:
         self.feed_id = feed_id
-        self._connection = connection
+        self._statements = statements
         self._connect = connect
 
     async def known_entries(
@@ -41,15 +52,10 @@ class PollWriter:
         whose content it has under another id. `stories` gets the known uids and returns
         the rest as articles: the caller normalizes only entries not known (their content
         hash needs the plain text), meanwhile the connection waits."""
-        if self._connection is not None:
-            from bot.store import polls_pg
-
-            return await polls_pg.known_entries(self._connection, self.feed_id, uids, stories)
-        from bot.store import polls_sqlite
-
-        assert self._connect is not None
         async with self._connect() as conn:
-            return await polls_sqlite.known_entries(conn, self.feed_id, uids, stories)
+            known: tuple[set[str], set[str]] = await self._statements.known_entries(
+                conn, self.feed_id, uids, stories)
+            return known
 
     async def record_poll(self, *, now: datetime, articles: Sequence[Article],
                           routes: Sequence[Route], etag: str | None, last_modified: str | None,
@@ -59,21 +65,12 @@ class PollWriter:
         nothing; returns the entries added. Entries already present (a concurrent poll) are
         skipped together with their routes, so an article is routed at most once per
         channel."""
-        if self._connection is not None:
-            from bot.store import polls_pg
-
-            return await polls_pg.record_poll(
-                self._connection, self.feed_id, now=now, articles=articles, routes=routes,
-                etag=etag, last_modified=last_modified, title=title,
-                next_poll_at=next_poll_at, body_hash=body_hash)
-        from bot.store import polls_sqlite
-
-        assert self._connect is not None
         async with self._connect() as conn:
-            return await polls_sqlite.record_poll(
+            added: int = await self._statements.record_poll(
                 conn, self.feed_id, now=now, articles=articles, routes=routes, etag=etag,
                 last_modified=last_modified, title=title, next_poll_at=next_poll_at,
                 body_hash=body_hash)
+            return added
 
 
 def aware(value: datetime) -> datetime:

@@ -28,8 +28,8 @@ import psycopg
 
 from bot.core.models import Article, FeedState
 from bot.core.routing import Route
-from bot.errors import StoreError
-from bot.store.polls import aware, matches_json
+from bot.store.base import database_error
+from bot.store.polls import STATE_COLUMNS, aware, feed_state_of, matches_json
 
 # psycopg's own placeholders: `%(name)b` sends the arrays in binary, which spares escaping
 # every element in Python (text arrays cost twice as much). The CTEs run to completion
@@ -89,7 +89,7 @@ async def known_entries(
                              list({a.content_hash for a in new if a.content_hash}))
         return known, {a.uid for a in new if a.content_hash in seen}
     except psycopg.Error as exc:
-        raise _wrapped(exc) from exc
+        raise database_error(exc) from exc
 
 
 async def record_poll(conn: psycopg.AsyncConnection[Any], feed_id: int, *, now: datetime,
@@ -123,7 +123,7 @@ async def record_poll(conn: psycopg.AsyncConnection[Any], feed_id: int, *, now: 
         cursor = await conn.execute(_RECORD, params)
         row = await cursor.fetchone()
     except psycopg.Error as exc:
-        raise _wrapped(exc) from exc
+        raise database_error(exc) from exc
     return int(row[0]) if row is not None else 0
 
 
@@ -135,15 +135,6 @@ async def _select(conn: psycopg.AsyncConnection[Any], query: str, feed_id: int,
     return {value for (value,) in await cursor.fetchall()}
 
 
-def _wrapped(exc: psycopg.Error) -> StoreError:
-    # a feed removed while it was polled (a foreign key) is as transient as a lost
-    # connection: the poll is not recorded and the feed, if it is still there, comes again
-    return StoreError(f"database error: {type(exc).__name__}: {exc}")
-
-
-# the columns `FeedState` is made of, in its order
-_STATE = ("id, url, interval_s, etag, last_modified, next_poll_at, error_count, "
-          "disabled_reason, title, baselined, body_hash, redirect_url, redirect_polls")
 # Due feeds, then paused feeds whose probe is due, each oldest first, locked (other workers
 # skip them) and leased: their next poll pushed to the lease's end. The CTEs read the rows
 # as they were, so the values returned are the claimed ones (`release_feeds` puts
@@ -164,14 +155,14 @@ WITH due AS (
 ), claimed AS (
     SELECT * FROM due UNION ALL SELECT * FROM paused
 ), before AS (
-    SELECT c.part, c.n, {", ".join(f"f.{c}" for c in _STATE.split(", "))}
+    SELECT c.part, c.n, {", ".join(f"f.{c}" for c in STATE_COLUMNS)}
     FROM feeds f JOIN claimed c ON c.id = f.id
 ), leased AS (
     UPDATE feeds SET next_poll_at = %(until)s, lease_owner = %(owner)s,
                      lease_until = %(until)s
     WHERE id IN (SELECT id FROM claimed)
 )
-SELECT {_STATE} FROM before ORDER BY part, n
+SELECT {", ".join(STATE_COLUMNS)} FROM before ORDER BY part, n
 """
 _UNCHANGED = """
 UPDATE feeds SET next_poll_at = u.next_poll_at, last_polled_at = u.now, error_count = 0,
@@ -197,12 +188,8 @@ async def claim_due(conn: psycopg.AsyncConnection[Any], *, now: datetime, force:
             "owner": owner[:100], "until": aware(until)})
         rows = await cursor.fetchall()
     except psycopg.Error as exc:
-        raise _wrapped(exc) from exc
-    return [FeedState(id=r[0], url=r[1], interval_s=r[2], etag=r[3], last_modified=r[4],
-                      next_poll_at=None if r[5] is None else r[5].astimezone(UTC),
-                      error_count=r[6], disabled_reason=r[7], title=r[8],
-                      baselined=r[9], body_hash=r[10], redirect_url=r[11],
-                      redirect_polls=r[12]) for r in rows]
+        raise database_error(exc) from exc
+    return [feed_state_of(row, read_time=_utc) for row in rows]
 
 
 async def record_unchanged(conn: psycopg.AsyncConnection[Any], polls: Sequence[Any]) -> None:
@@ -219,4 +206,8 @@ async def record_unchanged(conn: psycopg.AsyncConnection[Any], polls: Sequence[A
             "etags": [p.validators[0] if p.validators else None for p in polls],
             "modified": [p.validators[1] if p.validators else None for p in polls]})
     except psycopg.Error as exc:
-        raise _wrapped(exc) from exc
+        raise database_error(exc) from exc
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return None if value is None else value.astimezone(UTC)

@@ -17,14 +17,15 @@ UTC text with microseconds, booleans as 0/1, the outbox's matches as JSON text.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from bot.core.models import Article, FeedState
 from bot.core.routing import Route
-from bot.errors import StoreError
-from bot.store.polls import aware, matches_json
+from bot.store.base import database_error
+from bot.store.polls import STATE_COLUMNS, aware, feed_state_of, matches_json
 
 _CHUNK = 500  # values per IN list: below every SQLite version's variable limit
 _INSERT_ENTRY = (
@@ -37,6 +38,19 @@ _POLLED = (
     "UPDATE feeds SET etag = ?, last_modified = ?, title = COALESCE(NULLIF(?, ''), title), "
     "next_poll_at = ?, last_polled_at = ?, error_count = 0, last_error = NULL, baselined = 1, "
     "body_hash = ? WHERE id = ?")
+
+
+@asynccontextmanager
+async def _immediate(conn: Any) -> AsyncIterator[None]:
+    """One write transaction: SQLite's write lock taken at once, committed, or rolled back
+    when the work inside fails or is cancelled."""
+    await conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+    await conn.execute("COMMIT")
 
 
 async def known_entries(
@@ -53,7 +67,7 @@ async def known_entries(
                              list({a.content_hash for a in new if a.content_hash}))
         return known, {a.uid for a in new if a.content_hash in seen}
     except sqlite3.Error as exc:
-        raise _wrapped(exc) from exc
+        raise database_error(exc) from exc
 
 
 async def record_poll(conn: Any, feed_id: int, *, now: datetime, articles: Sequence[Article],
@@ -66,16 +80,11 @@ async def record_poll(conn: Any, feed_id: int, *, now: datetime, articles: Seque
              a.content_hash, stamp, a.description) for a in articles]
     polled = (etag, last_modified, title, stored_time(next_poll_at), stamp, body_hash, feed_id)
     try:
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
+        async with _immediate(conn):
             added = await _insert(conn, feed_id, rows, routes, stamp)
             await conn.execute(_POLLED, polled)
-            await conn.execute("COMMIT")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
     except sqlite3.Error as exc:
-        raise _wrapped(exc) from exc
+        raise database_error(exc) from exc
     return added
 
 
@@ -104,30 +113,27 @@ async def _insert(conn: Any, feed_id: int, rows: list[tuple[Any, ...]],
 
 async def _select(conn: Any, column: str, feed_id: int, values: list[str]) -> set[str]:
     """Which of `values` this feed has in `column` (uid or content_hash)."""
-    found: set[str] = set()
-    for start in range(0, len(values), _CHUNK):
-        chunk = values[start:start + _CHUNK]
-        rows = await conn.execute_fetchall(
-            f"SELECT {column} FROM entries WHERE feed_id = ? AND {column} IN "
-            f"({', '.join('?' * len(chunk))})", (feed_id, *chunk))
-        found.update(value for (value,) in rows)
-    return found
+    return {value for (value,) in await _rows(conn, column, column, feed_id, values)}
 
 
 async def _ids(conn: Any, feed_id: int, uids: list[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for start in range(0, len(uids), _CHUNK):
-        chunk = uids[start:start + _CHUNK]
-        rows = await conn.execute_fetchall(
-            f"SELECT uid, id FROM entries WHERE feed_id = ? AND uid IN "
+    return dict(await _rows(conn, "uid, id", "uid", feed_id, uids))
+
+
+async def _rows(conn: Any, columns: str, key: str, feed_id: int, values: list[str]
+                ) -> list[tuple[Any, ...]]:
+    """`columns` of this feed's entries whose `key` is one of `values`, an IN list of at
+    most `_CHUNK` values at a time."""
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), _CHUNK):
+        chunk = values[start:start + _CHUNK]
+        rows += await conn.execute_fetchall(
+            f"SELECT {columns} FROM entries WHERE feed_id = ? AND {key} IN "
             f"({', '.join('?' * len(chunk))})", (feed_id, *chunk))
-        ids.update((uid, entry_id) for uid, entry_id in rows)
-    return ids
+    return rows
 
 
-# the columns `FeedState` is made of, in its order
-_STATE = ("id, url, interval_s, etag, last_modified, next_poll_at, error_count, "
-          "disabled_reason, title, baselined, body_hash, redirect_url, redirect_polls")
+_STATE = ", ".join(STATE_COLUMNS)
 # due feeds, then paused ones whose probe is due, each in SQLite's order of next_poll_at
 # (NULL first), as the unclaimed look (`FeedQueries.claim_due` without an owner) lists them
 _DUE = (f"SELECT {_STATE} FROM feeds WHERE disabled_reason IS NULL"
@@ -147,8 +153,7 @@ async def claim_due(conn: Any, *, now: datetime, force: bool, limit: int, paused
     transaction; the states are the feeds as they were before the lease."""
     at = stored_time(now)
     try:
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
+        async with _immediate(conn):
             rows = [*(await conn.execute_fetchall(_DUE, (force, at, limit)) if limit > 0
                       else ()),
                     *(await conn.execute_fetchall(_PAUSED, (at, paused_limit))
@@ -159,16 +164,9 @@ async def claim_due(conn: Any, *, now: datetime, force: bool, limit: int, paused
                     f"UPDATE feeds SET next_poll_at = ?, lease_owner = ?, lease_until = ? "
                     f"WHERE id IN ({', '.join('?' * len(rows))})",
                     (lease, owner[:100], lease, *(row[0] for row in rows)))
-            await conn.execute("COMMIT")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
     except sqlite3.Error as exc:
-        raise _wrapped(exc) from exc
-    return [FeedState(id=r[0], url=r[1], interval_s=r[2], etag=r[3], last_modified=r[4],
-                      next_poll_at=read_time(r[5]), error_count=r[6], disabled_reason=r[7],
-                      title=r[8], baselined=bool(r[9]), body_hash=r[10], redirect_url=r[11],
-                      redirect_polls=r[12]) for r in rows]
+        raise database_error(exc) from exc
+    return [feed_state_of(row, read_time=read_time) for row in rows]
 
 
 async def record_unchanged(conn: Any, polls: Sequence[Any]) -> None:
@@ -179,18 +177,13 @@ async def record_unchanged(conn: Any, polls: Sequence[Any]) -> None:
     validated = [(stored_time(p.next_poll_at), stored_time(p.now), *p.validators, p.feed_id)
                  for p in polls if p.validators is not None]
     try:
-        await conn.execute("BEGIN IMMEDIATE")
-        try:
+        async with _immediate(conn):
             if plain:
                 await conn.executemany(_UNCHANGED, plain)
             if validated:
                 await conn.executemany(_UNCHANGED_VALIDATED, validated)
-            await conn.execute("COMMIT")
-        except BaseException:
-            await conn.execute("ROLLBACK")
-            raise
     except sqlite3.Error as exc:
-        raise _wrapped(exc) from exc
+        raise database_error(exc) from exc
 
 
 def read_time(value: str | None) -> datetime | None:
@@ -201,9 +194,3 @@ def read_time(value: str | None) -> datetime | None:
 def stored_time(value: datetime) -> str:
     """A time as `UtcDateTime` stores it on SQLite: naive UTC, SQLAlchemy's text form."""
     return aware(value).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _wrapped(exc: sqlite3.Error) -> StoreError:
-    # "database is locked" and a feed removed while it was polled (a foreign key) alike: the
-    # poll is not recorded, and the feed, if it is still there, comes again
-    return StoreError(f"database error: {type(exc).__name__}: {exc}")

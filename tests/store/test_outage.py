@@ -121,8 +121,8 @@ async def test_a_statement_abandoned_midway_leaves_the_pool_usable(store_url: st
         feed = await store.upsert_feed("https://example.org/rss", interval_s=600,
                                        now=datetime.now(UTC))
         with pytest.raises(TimeoutError):
-            async with asyncio.timeout(0.2), store.poll_writer(feed.id) as writer:
-                await writer._connection.execute("SELECT pg_sleep(5)")
+            async with asyncio.timeout(0.2), store._autocommit() as connection:
+                await connection.execute("SELECT pg_sleep(5)")  # a poll's connection
         async with asyncio.timeout(2):
             assert await store.known_uids(feed.id, ["a"]) == set()
             assert [f.id for f in await store.list_feeds()] == [feed.id]

@@ -1,5 +1,5 @@
 """SQLite has one writer: a process's transactions take turns (`StoreBase._tx`,
-`_in_turn`) instead of meeting inside SQLite. A write transaction keeps the database locked
+`_autocommit`) instead of meeting inside SQLite. A write transaction keeps the database locked
 across the awaits of its coroutine; while the event loop runs other work (parsing other
 feeds on a slow machine) a second writer's busy timeout ran out: "database is locked", the
 poll not recorded."""
